@@ -1,0 +1,66 @@
+package configmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+func (m *Manager) history(op, env string) (HistoryStore, error) {
+	hs, ok := m.store.(HistoryStore)
+	if !ok {
+		return nil, fmt.Errorf("configmgr: %s %s: %T keeps no history: %w", op, env, m.store, errors.ErrUnsupported)
+	}
+	return hs, nil
+}
+
+// Backups returns the backups of env, newest first. It fails with an error
+// wrapping [errors.ErrUnsupported] if the store is not a [HistoryStore].
+func (m *Manager) Backups(env string) ([]Backup, error) {
+	return m.BackupsContext(context.Background(), env)
+}
+
+// BackupsContext is [Manager.Backups] with a context.
+func (m *Manager) BackupsContext(ctx context.Context, env string) ([]Backup, error) {
+	if err := m.check(ctx, "backups", env); err != nil {
+		return nil, err
+	}
+	hs, err := m.history("backups", env)
+	if err != nil {
+		return nil, err
+	}
+	return hs.Backups(ctx, env)
+}
+
+// Restore makes backup backupID the current document of env again. The
+// backup must match the current schema. The document it replaces is backed
+// up first, as by any write, so a Restore can itself be undone. An unknown
+// ID is an error wrapping [ErrNotFound].
+func (m *Manager) Restore(env, backupID string) error {
+	return m.RestoreContext(context.Background(), env, backupID)
+}
+
+// RestoreContext is [Manager.Restore] with a context.
+func (m *Manager) RestoreContext(ctx context.Context, env, backupID string) error {
+	if err := m.check(ctx, "restore", env); err != nil {
+		return err
+	}
+	hs, err := m.history("restore", env)
+	if err != nil {
+		return err
+	}
+	data, err := hs.ReadBackup(ctx, env, backupID)
+	if err != nil {
+		return err
+	}
+	source := env + " backup " + backupID
+	if _, err := m.parse(source, data); err != nil {
+		return err
+	}
+	if err := m.validate(source, data); err != nil {
+		return err
+	}
+	return m.modify(ctx, "restore", env, nil, func(*object, error) (any, error) {
+		return data, nil
+	})
+}

@@ -1,0 +1,482 @@
+package configmgr
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Manager reads, validates, merges and writes the configuration documents
+// of a set of environments kept in a [Store].
+//
+// Every document is checked against the JSON Schema on every read and every
+// write; an invalid write changes nothing. Every write keeps the version it
+// replaces as a backup (see [WithBackups]), and [Manager.Restore] brings one
+// back.
+//
+// A Manager is safe for concurrent use by multiple goroutines, and several
+// processes may use one store at once: writes to one environment are
+// serialised by the store (see [UpdateStore]) or retried on conflict, so no
+// update is lost.
+type Manager struct {
+	store     Store
+	o         options
+	validator Validator      // nil without a schema
+	schema    map[string]any // for defaults; nil without a schema
+	closed    atomic.Bool
+
+	mu    sync.Mutex
+	cache map[string]*entry
+}
+
+// entry is a parsed and validated document, shared by the readers of one
+// revision. Nothing in it is modified once it is in the cache; callers get
+// copies.
+type entry struct {
+	rev   Revision
+	tree  *object
+	plain map[string]any
+
+	loadOnce sync.Once
+	loadJSON []byte // the document with schema defaults, for Load
+	loadErr  error
+}
+
+// New returns a Manager over the JSON files in configDir, keeping backups
+// in backupDir (see [FileStore]). The schema is read from
+// configDir/schema.json and compiled once; if it is missing or invalid, New
+// fails, unless [WithoutSchema] or [WithSchema] says otherwise.
+func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	s, err := NewFileStore(configDir, backupDir, o.fileOpts...)
+	if err != nil {
+		return nil, err
+	}
+	m, err := open(s, o)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Open returns a Manager over any [Store]. The schema comes from
+// [WithSchema], or else from the store if it is a [SchemaStore]; without
+// either, Open fails unless [WithoutSchema] is given. The Manager owns the
+// store: [Manager.Close] closes it.
+func Open(s Store, opts ...Option) (*Manager, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return open(s, o)
+}
+
+func open(s Store, o options) (*Manager, error) {
+	if s == nil {
+		return nil, errors.New("configmgr: open: nil Store")
+	}
+	if o.maxSize <= 0 {
+		return nil, fmt.Errorf("configmgr: open: WithMaxSize(%d): the limit must be positive", o.maxSize)
+	}
+	if o.compiler == nil {
+		return nil, errors.New("configmgr: open: WithCompiler(nil)")
+	}
+	m := &Manager{store: s, o: o, cache: map[string]*entry{}}
+	schema := o.schema
+	if !o.schemaOptions {
+		ss, ok := s.(SchemaStore)
+		if !ok {
+			return nil, fmt.Errorf("configmgr: open: %w: the store keeps no schema; use WithSchema, or WithoutSchema to run without one", ErrNotFound)
+		}
+		var err error
+		schema, err = ss.Schema(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("%w (use WithoutSchema to run without one)", err)
+		}
+	}
+	if !o.noSchema {
+		v, root, err := compileSchema(o.compiler, schema)
+		if err != nil {
+			return nil, fmt.Errorf("configmgr: open: %w", err)
+		}
+		m.validator, m.schema = v, root
+	}
+	return m, nil
+}
+
+// Store returns the store the Manager works on.
+func (m *Manager) Store() Store { return m.store }
+
+// Close closes the Manager and its store. Calls after Close fail with an
+// error wrapping [ErrClosed].
+func (m *Manager) Close() error {
+	if m.closed.Swap(true) {
+		return nil
+	}
+	return m.store.Close()
+}
+
+func (m *Manager) check(ctx context.Context, op, env string) error {
+	var err error
+	switch {
+	case ctx == nil:
+		err = errors.New("nil Context")
+	case m.closed.Load():
+		err = ErrClosed
+	default:
+		if err = CheckName(env); err == nil {
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	return nil
+}
+
+// Read returns the document of env, validated, with numbers as
+// [encoding/json.Number]. If env does not exist, the error wraps
+// [ErrNotFound]; if the document is not valid JSON, it is a *[DecodeError];
+// if it does not match the schema, a *[ValidationError]. The map is the
+// caller's to modify.
+func (m *Manager) Read(env string) (map[string]any, error) {
+	return m.ReadContext(context.Background(), env)
+}
+
+// ReadContext is [Manager.Read] with a context.
+func (m *Manager) ReadContext(ctx context.Context, env string) (map[string]any, error) {
+	cfg, _, err := m.ReadRevisionContext(ctx, env)
+	return cfg, err
+}
+
+// ReadRevision is [Manager.Read] that also returns the document's revision,
+// for a later [Manager.CompareAndWrite].
+func (m *Manager) ReadRevision(env string) (map[string]any, Revision, error) {
+	return m.ReadRevisionContext(context.Background(), env)
+}
+
+// ReadRevisionContext is [Manager.ReadRevision] with a context.
+func (m *Manager) ReadRevisionContext(ctx context.Context, env string) (map[string]any, Revision, error) {
+	e, err := m.current(ctx, "read", env)
+	if err != nil {
+		return nil, "", err
+	}
+	return copyPlain(e.plain).(map[string]any), e.rev, nil
+}
+
+// Load decodes the document of env into v, a pointer, with the semantics of
+// [encoding/json.Unmarshal], after filling in the schema's "default" values
+// for missing properties of objects that are present (as ajv's useDefaults
+// does). Defaults are never written back. Errors are as for [Manager.Read];
+// a value that does not fit v is a *[DecodeError] naming the key.
+func (m *Manager) Load(env string, v any) error {
+	return m.LoadContext(context.Background(), env, v)
+}
+
+// LoadContext is [Manager.Load] with a context.
+func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
+	e, err := m.current(ctx, "load", env)
+	if err != nil {
+		return err
+	}
+	e.loadOnce.Do(func() {
+		doc := copyPlain(e.plain)
+		applyDefaults(doc, m.schema, m.schema, 0)
+		e.loadJSON, e.loadErr = json.Marshal(doc)
+	})
+	if e.loadErr != nil {
+		return fmt.Errorf("configmgr: load %s: %w", env, e.loadErr)
+	}
+	return decodeInto(e.loadJSON, v, env, m.o.strict)
+}
+
+// current returns the parsed and validated document of env, from the cache
+// if the store reports the revision cached.
+func (m *Manager) current(ctx context.Context, op, env string) (*entry, error) {
+	if err := m.check(ctx, op, env); err != nil {
+		return nil, err
+	}
+	doc, err := m.store.Get(ctx, env)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	e := m.cache[env]
+	m.mu.Unlock()
+	if e != nil && e.rev == doc.Revision {
+		return e, nil
+	}
+	tree, err := m.parse(env, doc.Data)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.validate(env, doc.Data); err != nil {
+		return nil, err
+	}
+	e = &entry{rev: doc.Revision, tree: tree, plain: plain(tree).(map[string]any)}
+	m.mu.Lock()
+	m.cache[env] = e
+	m.mu.Unlock()
+	return e, nil
+}
+
+// parse checks the size of a stored document and parses it.
+func (m *Manager) parse(source string, data []byte) (*object, error) {
+	if int64(len(data)) > m.o.maxSize {
+		return nil, fmt.Errorf("configmgr: %s: %w: %d bytes, limit %d", source, ErrTooLarge, len(data), m.o.maxSize)
+	}
+	return parseObject(data, source, true)
+}
+
+func (m *Manager) validate(source string, data []byte) error {
+	if m.validator == nil {
+		return nil
+	}
+	vs, err := m.validator.Validate(data)
+	if err != nil {
+		return err
+	}
+	if len(vs) > 0 {
+		return &ValidationError{Source: source, Violations: vs}
+	}
+	return nil
+}
+
+// treeOf turns a caller's value into a document tree via encoding/json.
+func treeOf(op, env string, v any) (any, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	return parseDocument(data, op+" "+env, false)
+}
+
+// Write replaces the document of env with cfg, any value that encodes to a
+// JSON object with [encoding/json.Marshal]. Keys already in the document
+// keep their order; new keys follow. If cfg does not match the schema, the
+// error is a *[ValidationError] and nothing is written.
+func (m *Manager) Write(env string, cfg any) error {
+	return m.WriteContext(context.Background(), env, cfg)
+}
+
+// WriteContext is [Manager.Write] with a context.
+func (m *Manager) WriteContext(ctx context.Context, env string, cfg any) error {
+	return m.write(ctx, "write", env, cfg, nil)
+}
+
+// CompareAndWrite is [Manager.Write] on the condition that the document's
+// revision is still rev, as returned by [Manager.ReadRevision]; the zero
+// Revision means env must not exist yet. If the document has changed, the
+// error wraps [ErrConflict] and nothing is written.
+func (m *Manager) CompareAndWrite(env string, rev Revision, cfg any) error {
+	return m.CompareAndWriteContext(context.Background(), env, rev, cfg)
+}
+
+// CompareAndWriteContext is [Manager.CompareAndWrite] with a context.
+func (m *Manager) CompareAndWriteContext(ctx context.Context, env string, rev Revision, cfg any) error {
+	return m.write(ctx, "write", env, cfg, &rev)
+}
+
+func (m *Manager) write(ctx context.Context, op, env string, cfg any, expect *Revision) error {
+	if err := m.check(ctx, op, env); err != nil {
+		return err
+	}
+	nv, err := treeOf(op, env, cfg)
+	if err != nil {
+		return err
+	}
+	if _, ok := nv.(*object); !ok {
+		return fmt.Errorf("configmgr: %s %s: %w", op, env, ErrNotObject)
+	}
+	return m.modify(ctx, op, env, expect, func(cur *object, curErr error) (any, error) {
+		if cur == nil {
+			return nv, nil // nothing to align with (missing or unreadable)
+		}
+		return align(nv, cur), nil
+	})
+}
+
+// Update applies patch, an RFC 7396 JSON merge patch, to the document of
+// env: objects merge key by key, null deletes a key, anything else
+// replaces. patch is any value that encodes to JSON with
+// [encoding/json.Marshal], such as a map[string]any or a
+// [encoding/json.RawMessage]. The read, merge and write happen as one atomic
+// step. If env does not exist, the error wraps [ErrNotFound].
+func (m *Manager) Update(env string, patch any) error {
+	return m.UpdateContext(context.Background(), env, patch)
+}
+
+// UpdateContext is [Manager.Update] with a context.
+func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) error {
+	if err := m.check(ctx, "update", env); err != nil {
+		return err
+	}
+	p, err := treeOf("update", env, patch)
+	if err != nil {
+		return err
+	}
+	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
+		if curErr != nil {
+			return nil, curErr
+		}
+		return mergePatch(cur, p), nil
+	})
+}
+
+// UpdateFunc calls fn with the current document of env, as [Manager.Read]
+// returns it, and writes what fn leaves in it, as one atomic step: no other
+// writer, in this process or another, changes env in between. If fn returns
+// an error, nothing is written and UpdateFunc returns that error unchanged.
+//
+// On a store that can hold an environment exclusively ([UpdateStore]) fn
+// runs once. On a store that can only compare-and-swap, fn runs again with
+// the newer document whenever another writer got in first, so it must not
+// have side effects beyond cfg.
+func (m *Manager) UpdateFunc(env string, fn func(cfg map[string]any) error) error {
+	return m.UpdateFuncContext(context.Background(), env, fn)
+}
+
+// UpdateFuncContext is [Manager.UpdateFunc] with a context.
+func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg map[string]any) error) error {
+	if err := m.check(ctx, "update", env); err != nil {
+		return err
+	}
+	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
+		if curErr != nil {
+			return nil, curErr
+		}
+		if err := m.validate(env, encodeDocument(cur)); err != nil {
+			return nil, err
+		}
+		cfg := plain(cur).(map[string]any)
+		if err := fn(cfg); err != nil {
+			return nil, userError{err}
+		}
+		nv, err := treeOf("update", env, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return align(nv, cur), nil
+	})
+}
+
+// userError carries an error from a caller's function through the store
+// unchanged.
+type userError struct{ err error }
+
+func (e userError) Error() string { return e.err.Error() }
+
+// modify runs one read-modify-write of env. fn gets the current document
+// (nil and an error wrapping ErrNotFound if there is none, or nil and a
+// decode error if it does not parse) and returns the new tree, or raw bytes
+// to store as they are. The result is checked and stored, exclusively if the
+// store can, and otherwise with compare-and-swap retried on conflict.
+func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(cur *object, curErr error) (any, error)) error {
+	build := func(doc Document) ([]byte, error) {
+		if expect != nil && doc.Revision != *expect {
+			return nil, fmt.Errorf("configmgr: %s %s: %w: the document changed since it was read", op, env, ErrConflict)
+		}
+		var cur *object
+		var curErr error
+		if doc.Revision == "" {
+			curErr = fmt.Errorf("configmgr: %s %s: %w", op, env, ErrNotFound)
+		} else {
+			cur, curErr = m.treeFor(env, doc)
+		}
+		out, err := fn(cur, curErr)
+		if err != nil {
+			return nil, err
+		}
+		data, ok := out.([]byte)
+		if !ok {
+			data = encodeDocument(out)
+		}
+		if int64(len(data)) > m.o.maxSize {
+			return nil, fmt.Errorf("configmgr: %s %s: %w: %d bytes, limit %d", op, env, ErrTooLarge, len(data), m.o.maxSize)
+		}
+		if err := m.validate(env, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	err := m.store1(ctx, env, expect, build)
+	var ue userError
+	if errors.As(err, &ue) {
+		return ue.err
+	}
+	return err
+}
+
+// store1 stores what build makes of the current document.
+func (m *Manager) store1(ctx context.Context, env string, expect *Revision, build func(Document) ([]byte, error)) error {
+	opts := PutOptions{Keep: m.o.keep}
+	if us, ok := m.store.(UpdateStore); ok {
+		_, err := us.Update(ctx, env, opts, build)
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		doc, err := m.store.Get(ctx, env)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if err != nil {
+			doc = Document{}
+		}
+		data, err := build(doc)
+		if err != nil {
+			return err
+		}
+		opts.Revision = doc.Revision
+		_, err = m.store.Put(ctx, env, data, opts)
+		if !errors.Is(err, ErrConflict) || expect != nil || attempt >= m.o.maxRetries {
+			return err
+		}
+		// Another writer got in first: back off a random while, growing
+		// with the attempts, and try again on the newer document.
+		d := time.Duration(rand.Int64N(int64(min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond)) + 1))
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("configmgr: update %s: %w", env, ctx.Err())
+		}
+	}
+}
+
+// treeFor parses a stored document, using the cache when it holds the same
+// revision.
+func (m *Manager) treeFor(env string, doc Document) (*object, error) {
+	m.mu.Lock()
+	e := m.cache[env]
+	m.mu.Unlock()
+	if e != nil && e.rev == doc.Revision {
+		return e.tree, nil
+	}
+	return m.parse(env, doc.Data)
+}
+
+// Environments returns the names of the stored environments, sorted.
+func (m *Manager) Environments() ([]string, error) {
+	return m.EnvironmentsContext(context.Background())
+}
+
+// EnvironmentsContext is [Manager.Environments] with a context.
+func (m *Manager) EnvironmentsContext(ctx context.Context) ([]string, error) {
+	if ctx == nil {
+		return nil, errors.New("configmgr: environments: nil Context")
+	}
+	if m.closed.Load() {
+		return nil, fmt.Errorf("configmgr: environments: %w", ErrClosed)
+	}
+	return m.store.List(ctx)
+}

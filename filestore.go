@@ -1,0 +1,436 @@
+package configmgr
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/configmgr/configmgr/internal/atomicfile"
+	"github.com/configmgr/configmgr/internal/backupid"
+)
+
+// FileStore keeps each environment in a JSON file, in the layout of the
+// original design:
+//
+//	configDir/<env>.json               the current document
+//	configDir/schema.json              the JSON Schema
+//	backupDir/<env>.json.backup_<ID>   earlier versions (see [Backup])
+//	configDir/.<env>.lock              lock file, never renamed or deleted
+//
+// Writes are atomic and durable: a temporary file in the same directory,
+// fsync, rename over the target, fsync of the directory. Writers of one
+// environment exclude each other, in this process and in others, with an
+// advisory lock on the lock file held across the whole read, backup, write
+// and rotation. Readers take no lock: a rename is atomic, so a reader sees
+// the old document or the new one, never part of either. Temporary files
+// left by an interrupted write are removed by the next write of the same
+// environment.
+//
+// Backup IDs are UTC times with nanoseconds (20060102_150405.000000000Z);
+// IDs written by the design document's Python tool (20060102_150405, local
+// time) and JavaScript tool (2006-01-02T15-04-05) are listed and restored
+// too.
+//
+// Errors from the file system keep their *fs.PathError in the chain, since
+// the caller chose the paths.
+//
+// Advisory locks and atomic renames are only as good as the file system:
+// on NFS, locks need a working lock manager, and a reader's cached view of a
+// file may lag behind other clients' writes.
+//
+// A FileStore is safe for concurrent use by multiple goroutines. The zero
+// value cannot be used; call [NewFileStore].
+type FileStore struct {
+	dir, backupDir string
+	opts           fileOptions
+	locks          envLocks
+	closed         atomic.Bool
+
+	mu    sync.Mutex
+	cache map[string]statEntry
+}
+
+// statEntry remembers a file's content by the key of its last stat, so that
+// reading an unchanged file costs one stat.
+type statEntry struct {
+	key  statKey
+	data []byte
+	rev  Revision
+}
+
+var (
+	_ UpdateStore  = (*FileStore)(nil)
+	_ HistoryStore = (*FileStore)(nil)
+	_ SchemaStore  = (*FileStore)(nil)
+)
+
+// NewFileStore returns a store over configDir, which must exist, keeping
+// backups in backupDir, which is created (mode 0700) if needed.
+func NewFileStore(configDir, backupDir string, opts ...FileOption) (*FileStore, error) {
+	o := fileOptions{perm: 0o600}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	fi, err := os.Stat(configDir)
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: config directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("configmgr: config directory %s is not a directory", configDir)
+	}
+	if err := os.MkdirAll(backupDir, 0o700); err != nil {
+		return nil, fmt.Errorf("configmgr: backup directory: %w", err)
+	}
+	return &FileStore{dir: configDir, backupDir: backupDir, opts: o, cache: map[string]statEntry{}}, nil
+}
+
+// Dir returns the configuration directory.
+func (s *FileStore) Dir() string { return s.dir }
+
+// BackupDir returns the backup directory.
+func (s *FileStore) BackupDir() string { return s.backupDir }
+
+func (s *FileStore) path(env string) string { return filepath.Join(s.dir, env+".json") }
+
+func (s *FileStore) lockPath(env string) string { return filepath.Join(s.dir, "."+env+".lock") }
+
+func (s *FileStore) backupPrefix(env string) string { return env + ".json.backup_" }
+
+func (s *FileStore) check(ctx context.Context, env string) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := CheckName(env); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+func revisionOf(data []byte) Revision {
+	sum := sha256.Sum256(data)
+	return Revision(hex.EncodeToString(sum[:16]))
+}
+
+// racyWindow is how long after its last change a file's stat is trusted to
+// tell a later change. File timestamps come from a coarse clock (a few
+// milliseconds on Linux, a second or two on some file systems), so a change
+// made within the same tick as the one before can leave every stat field
+// but the content the same. Like Git's "racily clean" index entries, a file
+// changed this recently is read again rather than trusted.
+func racyWindow(changed time.Time) time.Duration {
+	if changed.Nanosecond() == 0 {
+		return 2 * time.Second // a file system with whole-second timestamps
+	}
+	return 100 * time.Millisecond
+}
+
+// Get implements [Store]. Reading a file whose stat has not changed since
+// the last Get costs one stat and a copy.
+func (s *FileStore) Get(ctx context.Context, env string) (Document, error) {
+	if err := s.check(ctx, env); err != nil {
+		return Document{}, fmt.Errorf("configmgr: get %s: %w", env, err)
+	}
+	path := s.path(env)
+	if fi, err := os.Stat(path); err == nil {
+		key, _ := keyOf(fi)
+		s.mu.Lock()
+		e, ok := s.cache[env]
+		s.mu.Unlock()
+		if ok && e.key == key {
+			return Document{Data: slices.Clone(e.data), Revision: e.rev}, nil
+		}
+	}
+	doc, _, err := s.read(env, true)
+	if err != nil {
+		return Document{}, fmt.Errorf("configmgr: get %s: %w", env, err)
+	}
+	return doc, nil
+}
+
+// read reads env's file afresh. It returns the file's mode, and remembers
+// the content by stat if remember is set and the file is old enough.
+func (s *FileStore) read(env string, remember bool) (Document, fs.FileMode, error) {
+	path := s.path(env)
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Document{}, 0, fmt.Errorf("%w: %s", ErrNotFound, path)
+		}
+		return Document{}, 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return Document{}, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return Document{}, 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	data := make([]byte, 0, fi.Size()+1)
+	for {
+		n, err := f.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return Document{}, 0, err
+		}
+		if len(data) == cap(data) {
+			data = slices.Grow(data, 4096)
+		}
+	}
+	doc := Document{Data: data, Revision: revisionOf(data)}
+	if remember {
+		key, changed := keyOf(fi)
+		if time.Since(changed) > racyWindow(changed) {
+			s.mu.Lock()
+			s.cache[env] = statEntry{key: key, data: slices.Clone(data), rev: doc.Revision}
+			s.mu.Unlock()
+		}
+	}
+	return doc, fi.Mode().Perm(), nil
+}
+
+// Put implements [Store].
+func (s *FileStore) Put(ctx context.Context, env string, data []byte, opts PutOptions) (Revision, error) {
+	return s.update(ctx, "put", env, opts, func(cur Document) ([]byte, error) {
+		if cur.Revision != opts.Revision {
+			return nil, fmt.Errorf("configmgr: put %s: %w: have %q, want %q", env, ErrConflict, cur.Revision, opts.Revision)
+		}
+		return data, nil
+	})
+}
+
+// Update implements [UpdateStore]. It holds the environment's lock across
+// fn, the backup, the write and the rotation of backups.
+func (s *FileStore) Update(ctx context.Context, env string, opts PutOptions, fn func(cur Document) ([]byte, error)) (Revision, error) {
+	return s.update(ctx, "update", env, opts, fn)
+}
+
+func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions, fn func(cur Document) ([]byte, error)) (Revision, error) {
+	if err := s.check(ctx, env); err != nil {
+		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	unlock, err := s.locks.lock(ctx, s.lockPath(env))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+
+	cur, mode, err := s.read(env, false)
+	exists := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	if !exists {
+		cur = Document{}
+	}
+	data, err := fn(cur)
+	if err != nil {
+		return "", err
+	}
+	if err := ctx.Err(); err != nil {
+		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	if s.closed.Load() {
+		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, ErrClosed)
+	}
+	if err := s.commit(env, cur, exists, mode, data, opts.Keep); err != nil {
+		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	}
+	return revisionOf(data), nil
+}
+
+func (s *FileStore) hook(prefix string) atomicfile.Hook {
+	if s.opts.hook == nil {
+		return nil
+	}
+	return func(step string) error { return s.opts.hook(prefix + step) }
+}
+
+// commit backs up the current document, writes the new one and rotates the
+// backups. The caller holds the environment's lock.
+func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMode, data []byte, keep int) error {
+	s.removeTemps(env)
+	perm := s.opts.perm
+	var ids []string
+	if exists {
+		perm = mode
+		if keep != 0 {
+			var err error
+			if ids, err = s.backupIDs(env); err != nil {
+				return fmt.Errorf("back up: %w", err)
+			}
+			id, _ := backupid.Next(time.Now(), ids)
+			if err := atomicfile.Write(filepath.Join(s.backupDir, s.backupPrefix(env)+id), cur.Data, perm, s.hook("backup:")); err != nil {
+				return fmt.Errorf("back up: %w", err)
+			}
+			ids = append(ids, id)
+		}
+	}
+	if err := atomicfile.Write(s.path(env), data, perm, s.hook("config:")); err != nil {
+		return err
+	}
+	if keep > 0 && len(ids) > keep {
+		// A failed rotation loses nothing: the next write tries again.
+		s.rotate(env, ids, keep)
+	}
+	return nil
+}
+
+// rotate deletes all but the newest keep of env's backups.
+func (s *FileStore) rotate(env string, ids []string, keep int) {
+	sortIDs(ids)
+	for _, id := range ids[keep:] {
+		os.Remove(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
+	}
+	atomicfile.SyncDir(s.backupDir)
+}
+
+// sortIDs sorts backup IDs newest first.
+func sortIDs(ids []string) {
+	sort.SliceStable(ids, func(i, j int) bool {
+		ti, _ := backupid.Parse(ids[i])
+		tj, _ := backupid.Parse(ids[j])
+		if !ti.Equal(tj) {
+			return ti.After(tj)
+		}
+		return ids[i] > ids[j]
+	})
+}
+
+// removeTemps removes what interrupted writes of env left behind.
+func (s *FileStore) removeTemps(env string) {
+	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
+	prefix := s.backupPrefix(env)
+	atomicfile.RemoveTemps(s.backupDir, func(target string) bool {
+		id, ok := strings.CutPrefix(target, prefix)
+		if !ok {
+			return false
+		}
+		_, ok = backupid.Parse(id)
+		return ok
+	})
+}
+
+// backupIDs lists the IDs of env's backups, in no particular order.
+func (s *FileStore) backupIDs(env string) ([]string, error) {
+	entries, err := os.ReadDir(s.backupDir)
+	if err != nil {
+		return nil, err
+	}
+	prefix := s.backupPrefix(env)
+	var ids []string
+	for _, e := range entries {
+		if id, ok := strings.CutPrefix(e.Name(), prefix); ok && e.Type().IsRegular() {
+			if _, ok := backupid.Parse(id); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// List implements [Store]: the names of the *.json files in the
+// configuration directory, less schema.json, hidden files and names that
+// are not valid environment names.
+func (s *FileStore) List(ctx context.Context) ([]string, error) {
+	if s.closed.Load() {
+		return nil, fmt.Errorf("configmgr: list: %w", ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("configmgr: list: %w", err)
+	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: list: %w", err)
+	}
+	envs := []string{}
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if ok && ValidName(name) && (e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0) {
+			envs = append(envs, name)
+		}
+	}
+	sort.Strings(envs)
+	return envs, nil
+}
+
+// Backups implements [HistoryStore].
+func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
+	if err := s.check(ctx, env); err != nil {
+		return nil, fmt.Errorf("configmgr: backups %s: %w", env, err)
+	}
+	ids, err := s.backupIDs(env)
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: backups %s: %w", env, err)
+	}
+	sortIDs(ids)
+	out := make([]Backup, 0, len(ids))
+	for _, id := range ids {
+		fi, err := os.Stat(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
+		if err != nil {
+			continue // rotated away meanwhile
+		}
+		t, _ := backupid.Parse(id)
+		out = append(out, Backup{ID: id, Time: t, Size: fi.Size()})
+	}
+	return out, nil
+}
+
+// ReadBackup implements [HistoryStore].
+func (s *FileStore) ReadBackup(ctx context.Context, env, id string) ([]byte, error) {
+	if err := s.check(ctx, env); err != nil {
+		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, err)
+	}
+	if _, ok := backupid.Parse(id); !ok {
+		return nil, fmt.Errorf("configmgr: read backup %s: %w: backup ID %q", env, ErrInvalidName, id)
+	}
+	data, err := os.ReadFile(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, err)
+	}
+	return data, nil
+}
+
+// Schema implements [SchemaStore]: the content of configDir/schema.json.
+func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
+	if s.closed.Load() {
+		return nil, fmt.Errorf("configmgr: schema: %w", ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("configmgr: schema: %w", err)
+	}
+	path := filepath.Join(s.dir, "schema.json")
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("configmgr: schema %s: %w", path, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: schema: %w", err)
+	}
+	return data, nil
+}
+
+// Close implements [Store]. Calls after Close fail with [ErrClosed]; a write
+// already holding its lock finishes or fails whole.
+func (s *FileStore) Close() error {
+	s.closed.Store(true)
+	return nil
+}

@@ -1,0 +1,138 @@
+// Package atomicfile writes files so that readers see either the old or the
+// new content, never a mix, and so that the new content survives a crash
+// once Write returns: a temporary file in the same directory, fsync,
+// rename over the target, fsync of the directory.
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// TempMarker is part of the name of every temporary file: the temporary
+// file for dir/name is dir/.name.tmp-<random>.
+const TempMarker = ".tmp-"
+
+// Hook, when set, is called before each step of a write with the step's
+// name (create, write, sync, chmod, close, rename, syncdir); an error it
+// returns fails that step. Tests use it to inject faults.
+type Hook func(step string) error
+
+// Write writes data to path atomically and durably, with permission bits
+// perm. On error the temporary file is removed and path is left as it was,
+// except after a failed directory sync, when path already has the new
+// content but it may not survive a crash.
+func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	step := func(s string) error {
+		if hook != nil {
+			return hook(s)
+		}
+		return nil
+	}
+	if err := step("create"); err != nil {
+		return fmt.Errorf("create temporary file in %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+name+TempMarker+"*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	closed := false
+	defer func() {
+		if err != nil {
+			if !closed {
+				f.Close()
+			}
+			os.Remove(tmp)
+		}
+	}()
+	if err = step("write"); err == nil {
+		_, err = f.Write(data)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if err = step("chmod"); err == nil {
+		err = f.Chmod(perm)
+	}
+	if err != nil {
+		return fmt.Errorf("chmod %s: %w", tmp, err)
+	}
+	if err = step("sync"); err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", tmp, err)
+	}
+	closed = true
+	if err = step("close"); err == nil {
+		err = f.Close()
+	} else {
+		f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("close %s: %w", tmp, err)
+	}
+	if err = step("rename"); err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("rename %s: %w", tmp, err)
+	}
+	if err := step("syncdir"); err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return SyncDir(dir)
+}
+
+// SyncDir fsyncs a directory, making the renames and removals in it durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// RemoveTemps removes the temporary files left in dir by interrupted
+// writes of files whose names match keep. The caller must hold whatever
+// lock keeps other writers of those files away.
+func RemoveTemps(dir string, keep func(target string) bool) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".") {
+			continue
+		}
+		i := strings.LastIndex(n, TempMarker)
+		if i < 0 || !keep(n[1:i]) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,66 @@
+// Package backupid makes and parses the IDs of configuration backups.
+//
+// An ID names the time a backup was taken. New IDs have the form
+// 20060102_150405.000000000Z (UTC, nanoseconds), so that they sort in time
+// order as strings and do not collide within one second. The IDs written by
+// the original Python tool (20060102_150405, local time) and JavaScript tool
+// (2006-01-02T15-04-05, UTC) are parsed too.
+package backupid
+
+import (
+	"time"
+)
+
+const (
+	layout   = "20060102_150405.000000000Z"
+	legacyPy = "20060102_150405"
+	legacyJS = "2006-01-02T15-04-05"
+)
+
+// Parse reports the time an ID stands for, and whether the ID has one of
+// the known forms.
+func Parse(id string) (time.Time, bool) {
+	var (
+		t   time.Time
+		err error
+	)
+	switch len(id) {
+	case len(layout):
+		if id[15] != '.' {
+			return time.Time{}, false
+		}
+		t, err = time.ParseInLocation(layout, id, time.UTC)
+	case len(legacyPy):
+		t, err = time.ParseInLocation(legacyPy, id, time.Local)
+	case len(legacyJS):
+		t, err = time.ParseInLocation(legacyJS, id, time.UTC)
+	default:
+		return time.Time{}, false
+	}
+	if err != nil || !onlyIDBytes(id) {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func onlyIDBytes(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || c == '_' || c == '.' || c == '-' || c == 'T' || c == 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// Next returns a new ID for a backup taken at now that is later than every
+// ID in existing, even when the clock has not moved or went backwards.
+func Next(now time.Time, existing []string) (string, time.Time) {
+	t := now.UTC().Round(0)
+	for _, id := range existing {
+		if pt, ok := Parse(id); ok && !pt.Before(t) {
+			t = pt.Add(time.Nanosecond)
+		}
+	}
+	return t.UTC().Format(layout), t
+}

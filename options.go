@@ -1,0 +1,93 @@
+package configmgr
+
+import (
+	"io/fs"
+)
+
+// Option configures a [Manager] in [New] or [Open]. When an option is given
+// more than once, the last one wins.
+type Option func(*options)
+
+type options struct {
+	keep          int
+	maxSize       int64
+	schema        []byte
+	noSchema      bool
+	compiler      Compiler
+	strict        bool
+	maxRetries    int
+	fileOpts      []FileOption
+	schemaOptions bool
+}
+
+func defaultOptions() options {
+	return options{
+		keep:       5,
+		maxSize:    4 << 20,
+		compiler:   GoJSONSchema{},
+		maxRetries: 100,
+	}
+}
+
+// WithBackups sets how many backups of each environment a write keeps: the
+// newest n, counting the one it takes. The default is 5. A negative n keeps
+// every backup; zero takes none.
+func WithBackups(n int) Option { return func(o *options) { o.keep = n } }
+
+// WithMaxSize sets the largest document, in bytes, that the Manager reads or
+// writes; a larger one is refused with an error wrapping [ErrTooLarge]. The
+// default is 4 MiB.
+func WithMaxSize(n int64) Option { return func(o *options) { o.maxSize = n } }
+
+// WithSchema sets the JSON Schema that every document must match, in place
+// of the one the store keeps (schema.json for the file store).
+func WithSchema(schema []byte) Option {
+	return func(o *options) {
+		o.schema = append([]byte(nil), schema...)
+		o.noSchema = false
+		o.schemaOptions = true
+	}
+}
+
+// WithoutSchema lets the Manager run with no schema: documents are then
+// only checked to be JSON objects. Without it, a missing schema is an error.
+func WithoutSchema() Option {
+	return func(o *options) {
+		o.schema = nil
+		o.noSchema = true
+		o.schemaOptions = true
+	}
+}
+
+// WithCompiler sets the engine that compiles and checks the schema. The
+// default is [GoJSONSchema] with no resources.
+func WithCompiler(c Compiler) Option { return func(o *options) { o.compiler = c } }
+
+// WithDisallowUnknownFields makes [Manager.Load] fail when the document has
+// a key that the target struct has no field for, as
+// [encoding/json.Decoder.DisallowUnknownFields] does. By default such keys
+// are ignored, so that a struct may cover part of a document.
+func WithDisallowUnknownFields() Option { return func(o *options) { o.strict = true } }
+
+// WithFileOptions passes options to the [FileStore] that [New] makes. It has
+// no effect in [Open].
+func WithFileOptions(opts ...FileOption) Option {
+	return func(o *options) { o.fileOpts = append(o.fileOpts, opts...) }
+}
+
+// FileOption configures a [FileStore]. When an option is given more than
+// once, the last one wins.
+type FileOption func(*fileOptions)
+
+type fileOptions struct {
+	perm fs.FileMode
+	hook func(step string) error
+}
+
+// WithFileMode sets the permission bits of a newly created configuration
+// file. The default is 0600, since configuration often holds passwords. An
+// existing file keeps its mode, and backups get the mode of the file they
+// copy.
+func WithFileMode(perm fs.FileMode) FileOption {
+	return func(o *fileOptions) { o.perm = perm & fs.ModePerm }
+}

@@ -1,0 +1,33 @@
+//go:build unix
+
+package configmgr
+
+import (
+	"io/fs"
+	"syscall"
+	"time"
+)
+
+// statKey identifies one state of a file as cheaply as a stat can: if any
+// of these changed, the content may have.
+type statKey struct {
+	dev, ino     uint64
+	size         int64
+	mtime, ctime int64
+}
+
+// keyOf returns the file's key and the last time it changed.
+func keyOf(fi fs.FileInfo) (statKey, time.Time) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return statKey{size: fi.Size(), mtime: fi.ModTime().UnixNano()}, fi.ModTime()
+	}
+	ctime := time.Unix(int64(st.Ctim.Sec), int64(st.Ctim.Nsec))
+	return statKey{
+		dev:   uint64(st.Dev),
+		ino:   uint64(st.Ino),
+		size:  st.Size,
+		mtime: fi.ModTime().UnixNano(),
+		ctime: ctime.UnixNano(),
+	}, ctime
+}

@@ -1,0 +1,143 @@
+package configmgr
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Revision identifies one version of a stored document. It is opaque: a
+// Store makes it, and callers only compare it for equality or hand it back.
+// The zero value means "no document yet".
+type Revision string
+
+// Document is the stored bytes of one environment together with their
+// revision.
+type Document struct {
+	Data     []byte
+	Revision Revision
+}
+
+// PutOptions control a [Store.Put] or [UpdateStore.Update].
+type PutOptions struct {
+	// Revision is the revision the caller last saw. Put stores the new data
+	// only if the current revision still equals it; the zero Revision means
+	// the document must not exist yet. Update ignores it.
+	Revision Revision
+
+	// Keep is how many backups of the environment to keep once the write
+	// is done, counting the one it takes of the version it replaces. A
+	// negative Keep keeps every backup; zero takes no backup.
+	Keep int
+}
+
+// Backup describes one stored earlier version of an environment.
+type Backup struct {
+	// ID names the backup; pass it to [Manager.Restore].
+	ID string
+	// Time is when the backup was taken, that is, when the version it holds
+	// was replaced.
+	Time time.Time
+	// Size is the length of the backed-up document in bytes.
+	Size int64
+}
+
+// Store keeps one JSON document per environment. It moves bytes and
+// revisions only: the [Manager] owns parsing, validation, merging, defaults
+// and retries, so a new backend implements no policy.
+//
+// # Implementing a Store
+//
+// Every method that does I/O takes a context first and returns an error
+// wrapping the context's error once it is done. Environment names reach a
+// Store already checked by the Manager, but a Store must still refuse a name
+// that [ValidName] refuses, with an error wrapping [ErrInvalidName], since it
+// can be used on its own. After Close every method returns an error wrapping
+// [ErrClosed]; Close itself may be called more than once.
+//
+//   - Get returns the stored bytes, which the caller may keep and modify, and
+//     their revision; a missing environment is an error wrapping [ErrNotFound].
+//   - Put is a compare-and-swap: see [PutOptions]. When the revision does not
+//     match it returns an error wrapping [ErrConflict] and changes nothing.
+//     When it replaces a document it keeps the old bytes as a backup, unless
+//     PutOptions.Keep is zero, and drops the oldest backups beyond Keep, all in
+//     the same critical section as the write. If the backup cannot be taken,
+//     nothing is written.
+//   - List returns the names of the stored environments, sorted.
+//
+// The optional interfaces below add abilities. The Manager finds them with a
+// type assertion, so a wrapper that hides them also hides the ability:
+//
+//   - [UpdateStore]: the store can hold an environment exclusively across a
+//     read-modify-write (a lock or a transaction). Without it the Manager
+//     retries compare-and-swap on [ErrConflict].
+//   - [HistoryStore]: the store can list and read backups. Without it
+//     [Manager.Backups] and [Manager.Restore] return an error wrapping
+//     [errors.ErrUnsupported].
+//   - [SchemaStore]: the store keeps the schema. Without it [Open] needs
+//     [WithSchema] or [WithoutSchema].
+//
+// The package storetest checks all of this; every Store should pass it.
+type Store interface {
+	Get(ctx context.Context, env string) (Document, error)
+	Put(ctx context.Context, env string, data []byte, opts PutOptions) (Revision, error)
+	List(ctx context.Context) ([]string, error)
+	Close() error
+}
+
+// UpdateStore is a [Store] that can run a read-modify-write of one
+// environment exclusively, so that no concurrent writer, in this process or
+// another, can interleave.
+//
+// Update calls fn with the current document (a zero Document if there is
+// none) while it holds the environment, then stores what fn returns as
+// [Store.Put] would, backup and rotation included, before letting go. If fn
+// returns an error, Update stores nothing and returns that error unchanged.
+// fn is called exactly once unless ctx ends first.
+type UpdateStore interface {
+	Store
+	Update(ctx context.Context, env string, opts PutOptions, fn func(cur Document) ([]byte, error)) (Revision, error)
+}
+
+// HistoryStore is a [Store] whose backups can be listed and read.
+//
+// Backups returns the backups of env, newest first; an environment with none
+// has an empty list. ReadBackup returns the bytes of one backup, or an error
+// wrapping [ErrNotFound].
+type HistoryStore interface {
+	Store
+	Backups(ctx context.Context, env string) ([]Backup, error)
+	ReadBackup(ctx context.Context, env, id string) ([]byte, error)
+}
+
+// SchemaStore is a [Store] that keeps the JSON Schema of its documents.
+// Schema returns an error wrapping [ErrNotFound] if there is none.
+type SchemaStore interface {
+	Store
+	Schema(ctx context.Context) ([]byte, error)
+}
+
+// ValidName reports whether env may name an environment: 1 to 128 bytes of
+// ASCII letters, digits, '.', '_' and '-', not starting with '.', and not
+// "schema" (the file store keeps the schema in schema.json).
+func ValidName(env string) bool {
+	if len(env) == 0 || len(env) > 128 || env[0] == '.' || env == "schema" {
+		return false
+	}
+	for i := 0; i < len(env); i++ {
+		c := env[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckName returns nil if env is a valid environment name, and otherwise an
+// error wrapping [ErrInvalidName] that quotes it. Stores call it first.
+func CheckName(env string) error {
+	if ValidName(env) {
+		return nil
+	}
+	return fmt.Errorf("%w: environment %q: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '.', and not \"schema\"", ErrInvalidName, env)
+}

@@ -1,0 +1,208 @@
+package configmgr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xeipuuv/gojsonschema"
+)
+
+// Compiler compiles a JSON Schema into a [Validator]. The Manager compiles
+// its schema once, when it is opened. Set one with [WithCompiler]; the
+// default is [GoJSONSchema].
+type Compiler interface {
+	Compile(schema []byte) (Validator, error)
+}
+
+// Validator checks a document against a compiled schema. Validate returns
+// every violation, sorted by Pointer, or none if doc is valid; its error is
+// for a failure of the validator itself. doc is a whole JSON document, parsed
+// and checked by the Manager already. A Validator must be safe for
+// concurrent use.
+type Validator interface {
+	Validate(doc []byte) ([]Violation, error)
+}
+
+// GoJSONSchema is the default [Compiler], built on
+// github.com/xeipuuv/gojsonschema. A schema without "$schema" is read as
+// draft 7.
+//
+// Resources maps the URLs of schemas that the compiled schema refers to
+// with "$ref" to their text, so that they are not fetched. A "$ref" to any
+// other absolute URL makes gojsonschema fetch it (file: URLs from disk,
+// http: URLs from the network) when the schema is compiled.
+type GoJSONSchema struct {
+	Resources map[string][]byte
+}
+
+// Compile implements [Compiler].
+func (c GoJSONSchema) Compile(schema []byte) (Validator, error) {
+	sl := gojsonschema.NewSchemaLoader()
+	sl.Draft = gojsonschema.Draft7
+	sl.AutoDetect = true
+	urls := make([]string, 0, len(c.Resources))
+	for u := range c.Resources {
+		urls = append(urls, u)
+	}
+	sort.Strings(urls)
+	for _, u := range urls {
+		if err := sl.AddSchema(u, gojsonschema.NewBytesLoader(c.Resources[u])); err != nil {
+			return nil, fmt.Errorf("%w: resource %s: %v", ErrInvalidSchema, u, err)
+		}
+	}
+	s, err := sl.Compile(gojsonschema.NewBytesLoader(schema))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
+	}
+	return &goValidator{schema: s}, nil
+}
+
+type goValidator struct {
+	schema *gojsonschema.Schema
+}
+
+// ctxSep joins the path elements of a gojsonschema error context. It is a
+// control character, so it is rare in keys; resolvePath settles any
+// ambiguity against the document itself.
+const ctxSep = "\x1f"
+
+func (v *goValidator) Validate(doc []byte) ([]Violation, error) {
+	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
+	if err != nil {
+		return nil, fmt.Errorf("configmgr: validate: %v", err)
+	}
+	if res.Valid() {
+		return nil, nil
+	}
+	var tree any
+	var out []Violation
+	seen := map[Violation]bool{}
+	for _, re := range res.Errors() {
+		var path []string
+		if ctx := re.Context(); ctx != nil {
+			s := strings.TrimPrefix(ctx.String(ctxSep), "(root)")
+			s = strings.TrimPrefix(s, ctxSep)
+			if s != "" {
+				if tree == nil {
+					tree, _ = parseDocument(doc, "", false)
+				}
+				path = resolvePath(tree, s)
+			}
+		}
+		if prop, ok := re.Details()["property"].(string); ok && re.Type() == "required" {
+			path = append(path, prop)
+		}
+		vi := Violation{Pointer: pointerOf(path), Message: message(re)}
+		if !seen[vi] {
+			seen[vi] = true
+			out = append(out, vi)
+		}
+	}
+	sortViolations(out)
+	return out, nil
+}
+
+func sortViolations(vs []Violation) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].Pointer != vs[j].Pointer {
+			return vs[i].Pointer < vs[j].Pointer
+		}
+		return vs[i].Message < vs[j].Message
+	})
+}
+
+// message describes a gojsonschema error without the offending value, which
+// may be a secret.
+func message(re gojsonschema.ResultError) string {
+	switch re.Type() {
+	case "required":
+		return "is required"
+	case "invalid_type":
+		return fmt.Sprintf("must be of type %v, not %v", re.Details()["expected"], re.Details()["given"])
+	case "enum":
+		return "must be one of " + fmt.Sprint(re.Details()["allowed"])
+	case "const":
+		return "must equal the constant the schema sets"
+	case "additional_property_not_allowed":
+		return fmt.Sprintf("property %q is not allowed", re.Details()["property"])
+	}
+	d := re.Description()
+	if d == "" {
+		d = re.Type()
+	}
+	return strings.ToLower(d[:1]) + d[1:]
+}
+
+// resolvePath splits a context string of path elements joined by ctxSep
+// into the elements, using the document to tell a separator from a key
+// that contains one.
+func resolvePath(tree any, s string) []string {
+	if p, ok := walk(tree, s); ok {
+		return p
+	}
+	return strings.Split(s, ctxSep)
+}
+
+func walk(v any, s string) ([]string, bool) {
+	switch v := v.(type) {
+	case *object:
+		// Prefer the longest key that matches, then shorter ones.
+		for i := len(s); i >= 0; i-- {
+			if i < len(s) && !strings.HasPrefix(s[i:], ctxSep) {
+				continue
+			}
+			k := s[:i]
+			child, ok := v.get(k)
+			if !ok {
+				continue
+			}
+			if i == len(s) {
+				return []string{k}, true
+			}
+			if rest, ok := walk(child, s[i+len(ctxSep):]); ok {
+				return append([]string{k}, rest...), true
+			}
+		}
+	case []any:
+		head, tail, more := strings.Cut(s, ctxSep)
+		var n int
+		if _, err := fmt.Sscan(head, &n); err != nil || n < 0 || n >= len(v) {
+			return nil, false
+		}
+		if !more {
+			return []string{head}, true
+		}
+		if rest, ok := walk(v[n], tail); ok {
+			return append([]string{head}, rest...), true
+		}
+	}
+	return nil, false
+}
+
+// compileSchema checks that schema is a JSON object and compiles it.
+func compileSchema(c Compiler, schema []byte) (Validator, map[string]any, error) {
+	tree, err := parseDocument(schema, "schema", false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidSchema, err)
+	}
+	obj, ok := plain(tree).(map[string]any)
+	if !ok {
+		if b, isBool := tree.(bool); !isBool || !b {
+			return nil, nil, fmt.Errorf("%w: top level is not a JSON object", ErrInvalidSchema)
+		}
+		obj = map[string]any{}
+	}
+	v, err := c.Compile(schema)
+	if err != nil {
+		if !errors.Is(err, ErrInvalidSchema) {
+			err = fmt.Errorf("%w: %w", ErrInvalidSchema, err)
+		}
+		return nil, nil, err
+	}
+	return v, obj, nil
+}
+
+var _ = json.Number("")
