@@ -232,7 +232,7 @@ func (m *Manager) current(ctx context.Context, op, env string) (*entry, error) {
 // parse checks the size of a stored document and parses it.
 func (m *Manager) parse(source string, data []byte) (*object, error) {
 	if int64(len(data)) > m.o.maxSize {
-		return nil, fmt.Errorf("configmgr: %s: %w: %d bytes, limit %d", source, ErrTooLarge, len(data), m.o.maxSize)
+		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
 	}
 	return parseObject(data, source, true)
 }
@@ -328,7 +328,11 @@ func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) erro
 		if curErr != nil {
 			return nil, curErr
 		}
-		return mergePatch(cur, p), nil
+		res, ok := mergePatch(cur, p).(*object)
+		if !ok {
+			return nil, fmt.Errorf("configmgr: update %s: %w: the patch replaces the document with a non-object", env, ErrNotObject)
+		}
+		return res, nil
 	})
 }
 
@@ -401,7 +405,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			data = encodeDocument(out)
 		}
 		if int64(len(data)) > m.o.maxSize {
-			return nil, fmt.Errorf("configmgr: %s %s: %w: %d bytes, limit %d", op, env, ErrTooLarge, len(data), m.o.maxSize)
+			return nil, fmt.Errorf("%w: %s %s would be %d bytes, the limit is %d", ErrTooLarge, op, env, len(data), m.o.maxSize)
 		}
 		if err := m.validate(env, data); err != nil {
 			return nil, err

@@ -91,3 +91,9 @@ type fileOptions struct {
 func WithFileMode(perm fs.FileMode) FileOption {
 	return func(o *fileOptions) { o.perm = perm & fs.ModePerm }
 }
+
+// withFaults makes every step of a write call hook first, which may fail it.
+// Tests use it to inject faults.
+func withFaults(hook func(step string) error) FileOption {
+	return func(o *fileOptions) { o.hook = hook }
+}

@@ -83,9 +83,9 @@ type jstring struct {
 const maxDepth = 1000
 
 var (
-	errBOM      = errors.New("byte order mark (U+FEFF) at start: RFC 8259 forbids it; save the file as UTF-8 without BOM")
-	errTooDeep  = fmt.Errorf("nesting deeper than %d levels", maxDepth)
-	errBadUTF8  = errors.New("invalid UTF-8")
+	errBOM     = errors.New("byte order mark (U+FEFF) at start: RFC 8259 forbids it; save the file as UTF-8 without BOM")
+	errTooDeep = fmt.Errorf("nesting deeper than %d levels", maxDepth)
+	errBadUTF8 = errors.New("invalid UTF-8")
 )
 
 // DuplicateKeyError reports an object with the same key twice. JSON leaves

@@ -1,0 +1,67 @@
+package configmgr
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, in   string
+		line, col  int
+		wantSubstr string
+	}{
+		{"truncated", "{\n  \"a\": 1", 2, 9, "end of input"},
+		{"bad literal", "{\"a\": tru}", 1, 7, "expected a value"},
+		{"trailing comma", "{\"a\": 1,}", 1, 9, "string key"},
+		{"garbage after", "{} x", 1, 4, "after the top-level value"},
+		{"bad utf8", "{\"a\": \"\xff\"}", 1, 8, "UTF-8"},
+		{"bom", "\ufeff{}", 1, 1, "byte order mark"},
+		{"empty", "", 1, 1, "empty"},
+		{"leading zero", `{"a": 01}`, 1, 8, "expected ',' or '}'"},
+		{"lone minus", `{"a": -}`, 1, 8, "invalid number"},
+		{"control char", "{\"a\": \"x\ty\"}", 1, 9, "control character"},
+		{"bad escape", `{"a": "\x"}`, 1, 8, "invalid escape"},
+		{"duplicate", "{\"a\": {\"k\": 1,\n \"k\": 2}}", 2, 2, `duplicate key "k" at /a/k`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseDocument([]byte(tc.in), "f.json", true)
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("parse(%q) = %v; want *DecodeError", tc.in, err)
+			}
+			if de.Line != tc.line || de.Column != tc.col || !strings.Contains(err.Error(), tc.wantSubstr) {
+				t.Fatalf("parse(%q) = %v (line %d col %d); want line %d col %d mentioning %q", tc.in, err, de.Line, de.Column, tc.line, tc.col, tc.wantSubstr)
+			}
+		})
+	}
+	var dk *DuplicateKeyError
+	_, err := parseDocument([]byte(`{"x":1,"x":2}`), "f", true)
+	if !errors.As(err, &dk) || dk.Key != "x" {
+		t.Fatalf("duplicate key error = %v", err)
+	}
+}
+
+func TestParseDeepNesting(t *testing.T) {
+	deep := strings.Repeat("[", 100000) + strings.Repeat("]", 100000)
+	if _, err := parseDocument([]byte(deep), "deep", true); !errors.Is(err, errTooDeep) {
+		t.Fatalf("100000 levels: %v", err)
+	}
+	ok := `{"a":` + strings.Repeat("[", maxDepth-1) + strings.Repeat("]", maxDepth-1) + "}"
+	if _, err := parseDocument([]byte(ok), "ok", true); err != nil {
+		t.Fatalf("%d levels: %v", maxDepth, err)
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	in := "{\n  \"s\": \"\\u00e9\\/\",\n  \"e\": {},\n  \"a\": [],\n  \"n\": [\n    -0,\n    1e400,\n    1.50\n  ],\n  \"\\u0041\": null,\n  \"t\": true\n}\n"
+	if got := string(encodeDocument(mustParse(t, in))); got != in {
+		t.Fatalf("round trip changed the text:\n%s\nwant\n%s", got, in)
+	}
+	v := mustParse(t, `{"ctl":"a\u0001\n\"\\b"}`)
+	v.(*object).members[0].val = jstring{s: v.(*object).members[0].val.(jstring).s} // drop the source text
+	if got := string(encodeDocument(v)); got != "{\n  \"ctl\": \"a\\u0001\\n\\\"\\\\b\"\n}\n" {
+		t.Fatalf("canonical escaping: %s", got)
+	}
+}
