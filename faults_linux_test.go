@@ -18,7 +18,7 @@ func TestDiskFull(t *testing.T) {
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
 		t.Skipf("cannot mount a tmpfs to fill (%v); the write path's failures are covered by TestWriteFaults", err)
 	}
-	t.Cleanup(func() { syscall.Unmount(dir, 0) })
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
 	copySchema(t, dir)
 	bdir := filepath.Join(dir, "b")
 	m, err := New(dir, bdir, WithBackups(-1))
@@ -43,45 +43,49 @@ func TestDiskFull(t *testing.T) {
 	pad.Sync()
 	b0, _ := os.ReadFile(filepath.Join(dir, "dev.json"))
 	lastGood := string(b0)
-	var failed error
-	for i := range 200 {
-		err := m.Update("dev", map[string]any{"database": map[string]any{"host": fmt.Sprintf("host-%d-%s", i, strings.Repeat("x", 100))}})
-		if err != nil {
-			failed = err
-			t.Logf("write %d failed: %v", i, err)
-			break
-		}
-		b, _ := os.ReadFile(filepath.Join(dir, "dev.json"))
-		lastGood = string(b)
-	}
-	if failed == nil {
-		t.Fatal("200 writes fitted in a full 64 KiB tmpfs")
-	}
-	if !errors.Is(failed, syscall.ENOSPC) {
-		t.Fatalf("a write on a full disk failed with %v; want ENOSPC in the chain", failed)
-	}
-	cfg, err := m.Read("dev")
-	if err != nil {
-		t.Fatalf("after ENOSPC the configuration does not read: %v", err)
-	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "dev.json")); string(b) != lastGood {
-		t.Fatal("the failed write changed the configuration")
-	}
-	if cfg["environment"] != "development" {
-		t.Fatalf("Read after ENOSPC = %v", cfg)
-	}
-	bs, _ := m.Backups("dev")
-	for _, b := range bs {
-		data, err := os.ReadFile(filepath.Join(bdir, "dev.json.backup_"+b.ID))
-		if err != nil {
+	padSize, _ := pad.Seek(0, 1)
+	// Free the disk a little at a time, so that writes fail at different
+	// steps: the backup, the new file, the rename.
+	var fails, oks int
+	for i := 0; padSize > 0 && oks < 5; i++ {
+		padSize = max(padSize-256, 0)
+		if err := pad.Truncate(padSize); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := parseObject(data, b.ID, true); err != nil {
-			t.Fatalf("backup %s is damaged: %v", b.ID, err)
+		err := m.Update("dev", map[string]any{"database": map[string]any{"host": fmt.Sprintf("host-%d-%s", i, strings.Repeat("x", 100))}})
+		cur, _ := os.ReadFile(filepath.Join(dir, "dev.json"))
+		if err != nil {
+			fails++
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatalf("a write on a full disk failed with %v; want ENOSPC in the chain", err)
+			}
+			if string(cur) != lastGood {
+				t.Fatalf("the failed write changed the configuration")
+			}
+		} else {
+			oks++
+			lastGood = string(cur)
+		}
+		if _, err := m.Read("dev"); err != nil {
+			t.Fatalf("after write %d (%v) the configuration does not read: %v", i, err, err)
+		}
+		bs, _ := m.Backups("dev")
+		for _, b := range bs {
+			data, err := os.ReadFile(filepath.Join(bdir, "dev.json.backup_"+b.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := parseObject(data, b.ID, true); err != nil {
+				t.Fatalf("backup %s is damaged: %v", b.ID, err)
+			}
+		}
+		if l := leftovers(dir, bdir); len(l) != 0 {
+			t.Fatalf("temporary files left on the full disk: %v", l)
 		}
 	}
-	if l := leftovers(dir, bdir); len(l) != 0 {
-		t.Fatalf("temporary files left on the full disk: %v", l)
+	t.Logf("%d writes failed with ENOSPC, %d succeeded as space was freed", fails, oks)
+	if fails == 0 || oks == 0 {
+		t.Fatalf("want both failed and successful writes; got %d and %d", fails, oks)
 	}
 	pad.Close()
 	os.Remove(filepath.Join(dir, "padding"))

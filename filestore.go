@@ -267,6 +267,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	s.removeTemps(env)
 	perm := s.opts.perm
 	var ids []string
+	var backup string
 	if exists {
 		perm = mode
 		if keep != 0 {
@@ -275,13 +276,19 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 				return fmt.Errorf("back up: %w", err)
 			}
 			id, _ := backupid.Next(time.Now(), ids)
-			if err := atomicfile.Write(filepath.Join(s.backupDir, s.backupPrefix(env)+id), cur.Data, perm, s.hook("backup:")); err != nil {
+			backup = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
+			if err := atomicfile.Write(backup, cur.Data, perm, s.hook("backup:")); err != nil {
 				return fmt.Errorf("back up: %w", err)
 			}
 			ids = append(ids, id)
 		}
 	}
 	if err := atomicfile.Write(s.path(env), data, perm, s.hook("config:")); err != nil {
+		if backup != "" && !errors.Is(err, atomicfile.ErrRenamed) {
+			// The backup copies the document that is still current: drop
+			// it, so that failed writes do not pile up backups.
+			os.Remove(backup)
+		}
 		return err
 	}
 	if keep > 0 && len(ids) > keep {

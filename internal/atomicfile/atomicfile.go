@@ -38,7 +38,7 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 		return nil
 	}
 	if err := step("create"); err != nil {
-		return fmt.Errorf("create temporary file in %s: %w", dir, err)
+		return &fs.PathError{Op: "create", Path: filepath.Join(dir, "."+name+TempMarker+"*"), Err: err}
 	}
 	f, err := os.CreateTemp(dir, "."+name+TempMarker+"*")
 	if err != nil {
@@ -58,19 +58,19 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 		_, err = f.Write(data)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", tmp, err)
+		return pathError("write", tmp, err)
 	}
 	if err = step("chmod"); err == nil {
 		err = f.Chmod(perm)
 	}
 	if err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp, err)
+		return pathError("chmod", tmp, err)
 	}
 	if err = step("sync"); err == nil {
 		err = f.Sync()
 	}
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", tmp, err)
+		return pathError("sync", tmp, err)
 	}
 	closed = true
 	if err = step("close"); err == nil {
@@ -79,18 +79,35 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 		f.Close()
 	}
 	if err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
+		return pathError("close", tmp, err)
 	}
 	if err = step("rename"); err == nil {
 		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		return fmt.Errorf("rename %s: %w", tmp, err)
+		return &os.LinkError{Op: "rename", Old: tmp, New: path, Err: err}
 	}
-	if err := step("syncdir"); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+	if err = step("syncdir"); err == nil {
+		err = SyncDir(dir)
 	}
-	return SyncDir(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRenamed, pathError("sync", dir, err))
+	}
+	return nil
+}
+
+// ErrRenamed marks a failure after the rename: the new content is in place,
+// but the directory sync that makes the rename durable failed.
+var ErrRenamed = errors.New("new content in place but not synced")
+
+// pathError returns err as an *fs.PathError, adding op and path unless it
+// already is one.
+func pathError(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return err
+	}
+	return &fs.PathError{Op: op, Path: path, Err: err}
 }
 
 // SyncDir fsyncs a directory, making the renames and removals in it durable.
@@ -104,7 +121,7 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
+		return pathError("sync", dir, err)
 	}
 	return nil
 }
