@@ -1,0 +1,283 @@
+package configmgr_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/configmgr/configmgr"
+)
+
+// The tests below re-run the test binary as helper processes, so that
+// writers really are separate OS processes with their own locks.
+
+const childEnv = "CONFIGMGR_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(child(role, os.Args[len(os.Args)-3:]))
+	}
+	os.Exit(m.Run())
+}
+
+// child runs one helper role: "increment N" adds 1 to dev's cache.ttl N
+// times; "forever" does so until killed, saying "ready" after its first
+// write.
+func child(role string, args []string) int {
+	configDir, backupDir := args[0], args[1]
+	n, _ := strconv.Atoi(args[2])
+	m, err := configmgr.New(configDir, backupDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer m.Close()
+	for i := 0; role == "forever" || i < n; i++ {
+		if err := m.UpdateFunc("dev", incrementTTL); err != nil {
+			fmt.Fprintf(os.Stderr, "update %d: %v\n", i, err)
+			return 1
+		}
+		if i == 0 && role == "forever" {
+			fmt.Println("ready")
+		}
+	}
+	return 0
+}
+
+func incrementTTL(cfg map[string]any) error {
+	c := cfg["cache"].(map[string]any)
+	n, err := c["ttl"].(json.Number).Int64()
+	if err != nil {
+		return err
+	}
+	c["ttl"] = n + 1
+	return nil
+}
+
+func ttlOf(t testing.TB, cfg map[string]any) int64 {
+	t.Helper()
+	n, err := cfg["cache"].(map[string]any)["ttl"].(json.Number).Int64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func helper(t testing.TB, role, configDir, backupDir string, n int) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", configDir, backupDir, strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), childEnv+"="+role)
+	return cmd
+}
+
+// TestProcessesIncrement: 8 processes each add 1 two hundred times with
+// UpdateFunc. Every call succeeds and the total is exact, while readers in
+// this process see a valid document throughout.
+func TestProcessesIncrement(t *testing.T) {
+	const procs, each = 8, 200
+	configDir, backupDir := setup(t, true)
+	m, err := configmgr.New(configDir, backupDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 0}}); err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan struct{})
+	var reads atomic.Int64
+	var readers sync.WaitGroup
+	for range 2 {
+		readers.Go(func() {
+			r, err := configmgr.New(configDir, backupDir)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer r.Close()
+			last := int64(0)
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				cfg, err := r.Read("dev")
+				if err != nil {
+					t.Errorf("a reader saw an invalid document: %v", err)
+					return
+				}
+				n := ttlOf(t, cfg)
+				if n < last {
+					t.Errorf("a reader saw the counter go back from %d to %d", last, n)
+				}
+				last = n
+				reads.Add(1)
+			}
+		})
+	}
+
+	cmds := make([]*exec.Cmd, procs)
+	for i := range cmds {
+		cmds[i] = helper(t, "increment", configDir, backupDir, each)
+		cmds[i].Stderr = &strings.Builder{}
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("process %d: %v: %s", i, err, c.Stderr)
+		}
+	}
+	elapsed := time.Since(start)
+	close(done)
+	readers.Wait()
+	cfg, err := m.Read("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ttlOf(t, cfg); got != procs*each {
+		t.Fatalf("after %d×%d increments the counter is %d", procs, each, got)
+	}
+	t.Logf("%d updates by %d processes in %v (%.0f/s); %d concurrent reads, all valid", procs*each, procs, elapsed.Round(time.Millisecond), float64(procs*each)/elapsed.Seconds(), reads.Load())
+}
+
+// TestKillWriter kills a writing process with SIGKILL at random moments,
+// 50 times, and checks after each kill that the configuration and every
+// backup parse and validate, that the lock is free at once, and that
+// temporary files do not pile up.
+func TestKillWriter(t *testing.T) {
+	const kills = 50
+	configDir, backupDir := setup(t, true)
+	m, err := configmgr.New(configDir, backupDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	var midWrite int
+	for i := range kills {
+		cmd := helper(t, "forever", configDir, backupDir, 0)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("kill %d: the writer did not start: %q %v %s", i, line, err, stderr.String())
+		}
+		// Let it write for a random while (each write takes a few fsyncs),
+		// then kill it wherever it is.
+		time.Sleep(time.Duration(rng.Int64N(int64(30 * time.Millisecond))))
+		cmd.Process.Signal(syscall.SIGKILL)
+		err = cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("kill %d: the writer ended with %v, not by SIGKILL: %s", i, err, stderr.String())
+		}
+		if len(tempFiles(t, configDir, backupDir)) > 0 {
+			midWrite++
+		}
+
+		// The configuration and every backup are whole and valid.
+		before, err := m.Read("dev")
+		if err != nil {
+			t.Fatalf("kill %d: the configuration does not read: %v", i, err)
+		}
+		bs, err := m.Backups("dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			if err := checkBackup(configDir, backupDir, b.ID); err != nil {
+				t.Fatalf("kill %d: backup %s: %v", i, b.ID, err)
+			}
+		}
+		// The lock is not stuck: the next update goes through at once.
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		err = m.UpdateFuncContext(ctx, "dev", incrementTTL)
+		cancel()
+		if err != nil {
+			t.Fatalf("kill %d: the update after the kill failed: %v", i, err)
+		}
+		after, _ := m.Read("dev")
+		if ttlOf(t, after) != ttlOf(t, before)+1 {
+			t.Fatalf("kill %d: counter %d -> %d", i, ttlOf(t, before), ttlOf(t, after))
+		}
+		// Temporary files do not accumulate.
+		if tmp := tempFiles(t, configDir, backupDir); len(tmp) > 0 {
+			t.Fatalf("kill %d: temporary files after the next write: %v", i, tmp)
+		}
+		// A kill between the write and the rotation may leave one backup
+		// too many; the next write rotates it away.
+		if bs, _ := m.Backups("dev"); len(bs) > 5 {
+			t.Fatalf("kill %d: %d backups kept after the next write; want at most 5", i, len(bs))
+		}
+	}
+	t.Logf("%d kills; %d left a temporary file behind (killed mid-write), all removed by the next write", kills, midWrite)
+}
+
+// checkBackup parses and validates one backup through a Manager over a
+// copy of it.
+func checkBackup(configDir, backupDir, id string) error {
+	data, err := os.ReadFile(filepath.Join(backupDir, "dev.json.backup_"+id))
+	if err != nil {
+		return err
+	}
+	schema, err := os.ReadFile(filepath.Join(configDir, "schema.json"))
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "backupcheck")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	os.WriteFile(filepath.Join(dir, "schema.json"), schema, 0o600)
+	os.WriteFile(filepath.Join(dir, "b.json"), data, 0o600)
+	m, err := configmgr.New(dir, filepath.Join(dir, "backups"))
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	_, err = m.Read("b")
+	return err
+}
+
+func tempFiles(t *testing.T, dirs ...string) []string {
+	t.Helper()
+	var out []string
+	for _, d := range dirs {
+		entries, err := os.ReadDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if strings.Contains(e.Name(), ".tmp-") {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	return out
+}
