@@ -40,12 +40,11 @@ func leftovers(dirs ...string) []string {
 // temporary file is left, and that the next write works.
 func TestWriteFaults(t *testing.T) {
 	steps := []string{"create", "write", "chmod", "sync", "close", "rename", "syncdir"}
-	var all []string
+	// The backup is a hard link where one can be made, and a copy where not
+	// (the copy's steps are tried with the link failing first).
+	all := []string{"backup:link+syncsrc", "backup:link+syncdir"}
 	for _, s := range steps {
-		all = append(all, "backup:"+s)
-	}
-	for _, s := range steps {
-		all = append(all, "config:"+s)
+		all = append(all, "backup:copy+"+s, "config:"+s)
 	}
 	for _, step := range all {
 		t.Run(step, func(t *testing.T) {
@@ -55,7 +54,14 @@ func TestWriteFaults(t *testing.T) {
 			var fail string
 			injected := errors.New("injected fault")
 			m, err := New(dir, bdir, WithFileOptions(withFaults(func(s string) error {
-				if s == fail {
+				prefix, rest, _ := strings.Cut(fail, ":")
+				how, last, ok := strings.Cut(rest, "+")
+				switch {
+				case !ok && s == fail:
+					return injected
+				case ok && how == "copy" && s == "backup:link":
+					return errors.New("no hard links here")
+				case ok && s == prefix+":"+last:
 					return injected
 				}
 				return nil
@@ -89,7 +95,7 @@ func TestWriteFaults(t *testing.T) {
 			if l := leftovers(dir, bdir); len(l) != 0 {
 				t.Fatalf("temporary files left after %s failed: %v", step, l)
 			}
-			if step != "backup:syncdir" && step != "config:syncdir" {
+			if !strings.HasSuffix(step, "syncdir") {
 				if bs, _ := m.Backups("dev"); len(bs) != 0 {
 					t.Fatalf("a write that failed at %s left backups: %v", step, bs)
 				}

@@ -277,7 +277,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 			}
 			id, _ := backupid.Next(time.Now(), ids)
 			backup = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
-			if err := atomicfile.Write(backup, cur.Data, perm, s.hook("backup:")); err != nil {
+			if err := s.takeBackup(s.path(env), backup, cur.Data, perm); err != nil {
 				return fmt.Errorf("back up: %w", err)
 			}
 			ids = append(ids, id)
@@ -302,9 +302,59 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 func (s *FileStore) rotate(env string, ids []string, keep int) {
 	sortIDs(ids)
 	for _, id := range ids[keep:] {
+		// Removals need no sync: an old backup that reappears after a
+		// crash is rotated away by the next write.
 		os.Remove(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
 	}
-	atomicfile.SyncDir(s.backupDir)
+}
+
+// takeBackup makes dst a durable backup of src, whose content is data.
+//
+// It hard-links the current file into the backup directory rather than
+// copying it: the write that follows replaces src by rename, after which the
+// old inode belongs to the backup alone, so no bytes are written twice and
+// only the backup directory needs an fsync (plus the old file's, which costs
+// nothing if it is already on disk). Where a link cannot be made (another
+// file system, or one without hard links) it copies, durably.
+func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) error {
+	err := s.step("backup:link")
+	if err == nil {
+		err = os.Link(src, dst)
+	}
+	if err != nil {
+		return atomicfile.Write(dst, data, perm, s.hook("backup:"))
+	}
+	if err := s.step("backup:syncsrc"); err != nil {
+		os.Remove(dst)
+		return err
+	}
+	if err := syncFile(dst); err != nil {
+		os.Remove(dst)
+		return err
+	}
+	if err := s.step("backup:syncdir"); err != nil {
+		return err
+	}
+	return atomicfile.SyncDir(s.backupDir)
+}
+
+func (s *FileStore) step(name string) error {
+	if s.opts.hook == nil {
+		return nil
+	}
+	return s.opts.hook(name)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // sortIDs sorts backup IDs newest first.
