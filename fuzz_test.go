@@ -70,7 +70,9 @@ func FuzzMerge(f *testing.F) {
 	for _, tc := range rfc7396 {
 		f.Add([]byte(tc.original), []byte(tc.patch))
 	}
-	addConfigSeeds(f, func(data []byte) { f.Add(data, []byte(`{"cache":{"ttl":600},"features":{"new":true,"analytics":null}}`)) })
+	addConfigSeeds(f, func(data []byte) {
+		f.Add(data, []byte(`{"cache":{"ttl":600},"features":{"new":true,"analytics":null}}`))
+	})
 	f.Fuzz(func(t *testing.T, doc, patch []byte) {
 		d, err := parseDocument(doc, "doc", true)
 		if err != nil {
