@@ -51,6 +51,7 @@ type DecodeError struct {
 	Err    error
 }
 
+// Error returns "configmgr: decode SOURCE:LINE:COLUMN (key KEY): reason".
 func (e *DecodeError) Error() string {
 	var b strings.Builder
 	b.WriteString("configmgr: decode ")
@@ -66,6 +67,7 @@ func (e *DecodeError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns the underlying error.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Violation is one way in which a document fails its schema.
@@ -78,6 +80,7 @@ type Violation struct {
 	Message string
 }
 
+// String returns "POINTER: MESSAGE", with "/" for the whole document.
 func (v Violation) String() string {
 	p := v.Pointer
 	if p == "" {
@@ -94,6 +97,7 @@ type ValidationError struct {
 	Violations []Violation
 }
 
+// Error lists every violation.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "configmgr: %s does not match the schema: ", e.Source)

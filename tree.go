@@ -96,6 +96,7 @@ type DuplicateKeyError struct {
 	Key     string
 }
 
+// Error names the key and where it repeats.
 func (e *DuplicateKeyError) Error() string {
 	return fmt.Sprintf("duplicate key %q at %s", e.Key, e.Pointer)
 }
