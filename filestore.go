@@ -74,6 +74,7 @@ var (
 	_ UpdateStore  = (*FileStore)(nil)
 	_ HistoryStore = (*FileStore)(nil)
 	_ SchemaStore  = (*FileStore)(nil)
+	_ ImportStore  = (*FileStore)(nil)
 )
 
 // NewFileStore returns a store over configDir, which must exist, keeping
@@ -483,6 +484,90 @@ func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("configmgr: schema: %w", err)
 	}
 	return data, nil
+}
+
+// SetSchema implements [SchemaStore]: it replaces configDir/schema.json
+// atomically and durably. The previous schema, if any, is kept as
+// backupDir/schema.json.backup_<ID>.
+func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
+	if s.closed.Load() {
+		return fmt.Errorf("configmgr: set schema: %w", ErrClosed)
+	}
+	unlock, err := s.locks.lock(ctx, filepath.Join(s.dir, ".schema.lock"))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	path := filepath.Join(s.dir, "schema.json")
+	perm := fs.FileMode(0o644)
+	if old, err := os.ReadFile(path); err == nil {
+		if fi, err := os.Stat(path); err == nil {
+			perm = fi.Mode().Perm()
+		}
+		ids, err := s.backupIDs("schema")
+		if err != nil {
+			return fmt.Errorf("configmgr: set schema: back up: %w", err)
+		}
+		id, _ := backupid.Next(time.Now(), ids)
+		if err := s.takeBackup(path, filepath.Join(s.backupDir, "schema.json.backup_"+id), old, perm); err != nil {
+			return fmt.Errorf("configmgr: set schema: back up: %w", err)
+		}
+	}
+	if err := atomicfile.Write(path, schema, perm, s.hook("schema:")); err != nil {
+		return fmt.Errorf("configmgr: set schema: %w", err)
+	}
+	return nil
+}
+
+// Import implements [ImportStore]. It writes the backups first and the
+// configuration file last, and removes the backups again if anything
+// fails, so a failed import leaves no trace.
+func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
+	env := snap.Env
+	if err := s.check(ctx, env); err != nil {
+		return fmt.Errorf("configmgr: import %s: %w", env, err)
+	}
+	for _, b := range snap.Backups {
+		if _, ok := backupid.Parse(b.ID); !ok {
+			return fmt.Errorf("configmgr: import %s: %w: backup ID %q", env, ErrInvalidName, b.ID)
+		}
+	}
+	unlock, err := s.locks.lock(ctx, s.lockPath(env))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Lstat(s.path(env)); err == nil {
+		return fmt.Errorf("configmgr: import %s: %w: it exists already", env, ErrConflict)
+	}
+	s.removeTemps(env)
+	var written []string
+	fail := func(err error) error {
+		for _, p := range written {
+			os.Remove(p)
+		}
+		return fmt.Errorf("configmgr: import %s: %w", env, err)
+	}
+	for _, b := range snap.Backups {
+		p := filepath.Join(s.backupDir, s.backupPrefix(env)+b.ID)
+		if _, err := os.Lstat(p); err == nil {
+			return fail(fmt.Errorf("%w: backup %s exists already", ErrConflict, b.ID))
+		}
+		if err := ctx.Err(); err != nil {
+			return fail(err)
+		}
+		if err := atomicfile.Write(p, b.Data, s.opts.perm, s.hook("import:")); err != nil {
+			return fail(err)
+		}
+		written = append(written, p)
+	}
+	if err := atomicfile.Write(s.path(env), snap.Data, s.opts.perm, s.hook("config:")); err != nil {
+		if !errors.Is(err, atomicfile.ErrRenamed) {
+			return fail(err)
+		}
+		return fmt.Errorf("configmgr: import %s: %w", env, err)
+	}
+	return nil
 }
 
 // Close implements [Store]. Calls after Close fail with [ErrClosed]; a write

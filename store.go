@@ -76,6 +76,8 @@ type Backup struct {
 //     [errors.ErrUnsupported].
 //   - [SchemaStore]: the store keeps the schema. Without it [Open] needs
 //     [WithSchema] or [WithoutSchema].
+//   - [ImportStore]: the store can take in an environment with its history,
+//     atomically. [Migrate] needs it to copy backups into the store.
 //
 // The package storetest checks all of this; every Store should pass it.
 type Store interface {
@@ -112,9 +114,37 @@ type HistoryStore interface {
 
 // SchemaStore is a [Store] that keeps the JSON Schema of its documents.
 // Schema returns an error wrapping [ErrNotFound] if there is none.
+// SetSchema stores a schema atomically; it does not check it, which is the
+// caller's business.
 type SchemaStore interface {
 	Store
 	Schema(ctx context.Context) ([]byte, error)
+	SetSchema(ctx context.Context, schema []byte) error
+}
+
+// Snapshot is one environment with its history, as [Migrate] copies it.
+type Snapshot struct {
+	Env  string
+	Data []byte
+	// Backups are the environment's backups, oldest first. Their IDs are
+	// kept, and Time is the time the ID stands for.
+	Backups []BackupData
+}
+
+// BackupData is a [Backup] with its content.
+type BackupData struct {
+	Backup
+	Data []byte
+}
+
+// ImportStore is a [Store] that can take in a whole environment, history
+// included, as one atomic step: afterwards the environment either exists
+// with every backup, or not at all. Import fails with an error wrapping
+// [ErrConflict] if the environment exists already, and with one wrapping
+// [ErrInvalidName] if a backup ID is not one that [Backup] IDs have.
+type ImportStore interface {
+	Store
+	Import(ctx context.Context, snap Snapshot) error
 }
 
 // ValidName reports whether env may name an environment: 1 to 128 bytes of

@@ -1,0 +1,57 @@
+// Package sqlite is a [configmgr.Store] on SQLite, through
+// github.com/mattn/go-sqlite3.
+//
+// That driver is cgo: building this package needs a C compiler (gcc or
+// clang) and CGO_ENABLED=1, and the first build compiles SQLite itself,
+// which takes a minute. Programs that do not import this package do not
+// compile it.
+//
+// # Swapping stores
+//
+// A program that uses the JSON files
+//
+//	m, err := configmgr.New("config", "backups")
+//
+// uses SQLite by changing that line alone:
+//
+//	m, err := sqlite.New("config.db")
+//
+// Every Manager call then behaves the same. The schema lives in the
+// database: [configmgr.Migrate] copies it there with the documents, or
+// [Store.SetSchema] puts it there.
+//
+// # Durability and concurrency
+//
+// The database is in WAL mode with synchronous=FULL, so a committed write
+// survives a power loss as the file store's does ([WithSynchronous] can
+// choose NORMAL: faster, but the last commits may be lost on power loss,
+// never corrupted). Every write is one BEGIN IMMEDIATE transaction that
+// reads the current document, writes the backup of it, writes the new one
+// and rotates the backups, so writers in any number of processes never
+// interleave and never fail for contention. Waiting for a busy database
+// honours the context.
+//
+// # Queries
+//
+// Documents are stored as the exact bytes the Manager wrote. The view
+// config_values flattens every document, at any depth, with SQLite's
+// json_tree:
+//
+//	config_values(env, path, key, value, type)
+//
+// path is json_tree's fullkey ("$.features.new_ui", "$.servers[0].host",
+// "$.\"a.b\"" for a key containing a dot); type is one of null, true,
+// false, integer, real, text, or object and array for containers (whose
+// value is their JSON text). So
+//
+//	SELECT env FROM config_values WHERE path = '$.features.new_ui' AND type = 'true'
+//
+// lists the environments that turn the new UI on. [Store.DB] returns a
+// read-only handle for such queries.
+//
+// # Tables
+//
+//	meta(key, value)                  format_version, schema
+//	documents(env, data, revision)    the current documents
+//	backups(env, id, taken_at, data)  earlier versions (taken_at: Unix ns)
+package sqlite

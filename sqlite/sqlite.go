@@ -1,0 +1,505 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/internal/backupid"
+	sqlite3 "github.com/mattn/go-sqlite3"
+)
+
+// Errors of this package, always returned wrapped.
+var (
+	// ErrFormat reports a database that this version cannot use: one
+	// written by a newer version, or one that is not a configmgr database.
+	ErrFormat = errors.New("sqlite: unsupported database format")
+
+	// ErrReadOnly reports a write to a database opened read-only, or one
+	// whose file cannot be written.
+	ErrReadOnly = errors.New("sqlite: database is read-only")
+)
+
+// Option configures [Open]. When an option is given more than once, the
+// last one wins.
+type Option func(*options)
+
+type options struct {
+	create      bool
+	readOnly    bool
+	synchronous string
+	busyPoll    time.Duration
+}
+
+// WithCreate lets [Open] create the database file if it does not exist.
+// Without it, a missing file is an error, so that a mistyped path does not
+// quietly start an empty configuration.
+func WithCreate() Option { return func(o *options) { o.create = true } }
+
+// WithReadOnly opens the database read-only: reads work, writes fail with
+// an error wrapping [ErrReadOnly].
+func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
+// WithSynchronous sets SQLite's synchronous mode: "FULL" (the default), in
+// which a committed write survives power loss, or "NORMAL", which is faster
+// but may lose the last commits on power loss (the database stays
+// consistent).
+func WithSynchronous(mode string) Option {
+	return func(o *options) { o.synchronous = strings.ToUpper(mode) }
+}
+
+// Store is a [configmgr.Store] in one SQLite database file. It is also an
+// [configmgr.UpdateStore] (a transaction per write), a
+// [configmgr.HistoryStore], a [configmgr.SchemaStore] and a
+// [configmgr.ImportStore].
+//
+// A Store is safe for concurrent use by multiple goroutines, and any number
+// of processes may open the same file. The zero value cannot be used; call
+// [Open].
+type Store struct {
+	db, ro   *sql.DB
+	path     string
+	busyPoll time.Duration
+	writers  chan struct{} // one writer of this process at a time
+	closed   atomic.Bool
+}
+
+var (
+	_ configmgr.UpdateStore  = (*Store)(nil)
+	_ configmgr.HistoryStore = (*Store)(nil)
+	_ configmgr.SchemaStore  = (*Store)(nil)
+	_ configmgr.ImportStore  = (*Store)(nil)
+)
+
+// Open opens the database at path, creating its tables if they are missing.
+// The file must exist unless [WithCreate] is given.
+func Open(path string, opts ...Option) (*Store, error) {
+	o := options{synchronous: "FULL", busyPoll: 20 * time.Millisecond}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.synchronous != "FULL" && o.synchronous != "NORMAL" {
+		return nil, fmt.Errorf("sqlite: WithSynchronous(%q): use FULL or NORMAL", o.synchronous)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		if !errors.Is(err, fs.ErrNotExist) || !o.create || o.readOnly {
+			return nil, fmt.Errorf("sqlite: open %s: %w (WithCreate creates a new database)", path, err)
+		}
+	}
+	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
+	params := fmt.Sprintf("?_txlock=immediate&_busy_timeout=%d&_synchronous=%s", o.busyPoll.Milliseconds(), o.synchronous)
+	mode := "&_journal_mode=WAL&mode=rwc"
+	if o.readOnly {
+		mode = "&mode=ro"
+	}
+	s := &Store{path: path, busyPoll: o.busyPoll, writers: make(chan struct{}, 1)}
+	if s.db, err = sql.Open("sqlite3", uri+params+mode); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
+	}
+	if err := s.init(o.readOnly); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if s.ro, err = sql.Open("sqlite3", uri+params+"&mode=ro"); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
+	}
+	return s, nil
+}
+
+// init checks the format version and creates the tables.
+func (s *Store) init(readOnly bool) error {
+	ctx := context.Background()
+	var tables int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table'`).Scan(&tables); err != nil {
+		return driverError(err)
+	}
+	var version string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'format_version'`).Scan(&version)
+	switch {
+	case err == nil:
+		v, perr := strconv.Atoi(version)
+		if perr != nil || v > formatVersion {
+			return fmt.Errorf("%w: format version %s is newer than this version's %d: upgrade configmgr", ErrFormat, version, formatVersion)
+		}
+		return nil
+	case tables > 0:
+		return fmt.Errorf("%w: the database has tables but no configmgr format version", ErrFormat)
+	case readOnly:
+		return fmt.Errorf("%w: the database is empty and opened read-only", ErrFormat)
+	}
+	return s.write(ctx, "create tables", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('format_version', ?)`, strconv.Itoa(formatVersion))
+		return err
+	})
+}
+
+// DB returns a read-only handle on the database, for SQL queries such as
+// those on the config_values view. Writing through it fails.
+func (s *Store) DB() *sql.DB { return s.ro }
+
+// Path returns the database file's path as given to [Open].
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) check(ctx context.Context, op, env string) error {
+	var err error
+	switch {
+	case s.closed.Load():
+		err = configmgr.ErrClosed
+	case env != "" || op == "get" || op == "update":
+		err = configmgr.CheckName(env)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: %s %s: %w", op, env, err)
+	}
+	return nil
+}
+
+// driverError turns a driver error into one of this package's, keeping the
+// driver's types out of the error chain.
+func driverError(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrReadonly {
+		return fmt.Errorf("%w: %v", ErrReadOnly, err)
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("%v", err)
+}
+
+func isBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+}
+
+// write runs fn in a BEGIN IMMEDIATE transaction, waiting for the
+// database's write lock as long as ctx allows.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.writers <- struct{}{}:
+		defer func() { <-s.writers }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	for {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if isBusy(err) {
+				continue // SQLite's busy handler waited busyPoll already
+			}
+			return driverError(err)
+		}
+		if err := fn(tx); err != nil {
+			tx.Rollback()
+			return err
+		}
+		err = tx.Commit()
+		if err != nil && isBusy(err) && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return driverError(err)
+		}
+		return nil
+	}
+}
+
+// Get implements [configmgr.Store].
+func (s *Store) Get(ctx context.Context, env string) (configmgr.Document, error) {
+	if err := s.check(ctx, "get", env); err != nil {
+		return configmgr.Document{}, err
+	}
+	var data string
+	var rev int64
+	err := s.db.QueryRowContext(ctx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return configmgr.Document{}, fmt.Errorf("sqlite: get %s: %w", env, configmgr.ErrNotFound)
+	}
+	if err != nil {
+		return configmgr.Document{}, fmt.Errorf("sqlite: get %s: %w", env, driverError(err))
+	}
+	return configmgr.Document{Data: []byte(data), Revision: revision(rev)}, nil
+}
+
+func revision(n int64) configmgr.Revision { return configmgr.Revision(strconv.FormatInt(n, 10)) }
+
+// Put implements [configmgr.Store].
+func (s *Store) Put(ctx context.Context, env string, data []byte, opts configmgr.PutOptions) (configmgr.Revision, error) {
+	return s.Update(ctx, env, opts, func(cur configmgr.Document) ([]byte, error) {
+		if cur.Revision != opts.Revision {
+			return nil, fmt.Errorf("sqlite: put %s: %w: have %q, want %q", env, configmgr.ErrConflict, cur.Revision, opts.Revision)
+		}
+		return data, nil
+	})
+}
+
+// Update implements [configmgr.UpdateStore]: the read, fn, the backup, the
+// write and the rotation are one transaction.
+func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOptions, fn func(cur configmgr.Document) ([]byte, error)) (configmgr.Revision, error) {
+	if err := s.check(ctx, "update", env); err != nil {
+		return "", err
+	}
+	var newRev int64
+	var fnErr error
+	err := s.write(ctx, "update", func(tx *sql.Tx) error {
+		var data string
+		var rev int64
+		err := tx.QueryRowContext(ctx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var cur configmgr.Document
+		if exists {
+			cur = configmgr.Document{Data: []byte(data), Revision: revision(rev)}
+		}
+		next, err := fn(cur)
+		if err != nil {
+			fnErr = err
+			return err
+		}
+		if exists && opts.Keep != 0 {
+			if err := backup(ctx, tx, env, data, opts.Keep); err != nil {
+				return err
+			}
+		}
+		newRev = rev + 1
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
+			ON CONFLICT (env) DO UPDATE SET data = excluded.data, revision = excluded.revision`, env, string(next), newRev)
+		return err
+	})
+	if fnErr != nil {
+		return "", fnErr
+	}
+	if err != nil {
+		return "", fmt.Errorf("sqlite: update %s: %w", env, driverError(err))
+	}
+	return revision(newRev), nil
+}
+
+// backup keeps data as env's newest backup and drops all but the newest
+// keep (all are kept if keep is negative).
+func backup(ctx context.Context, tx *sql.Tx, env, data string, keep int) error {
+	var newest []string
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
+	if err == nil {
+		newest = []string{id}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	id, at := backupid.Next(time.Now(), newest)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
+		return err
+	}
+	if keep > 0 {
+		_, err := tx.ExecContext(ctx, `DELETE FROM backups WHERE env = ?1 AND id NOT IN
+			(SELECT id FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT ?2)`, env, keep)
+		return err
+	}
+	return nil
+}
+
+// List implements [configmgr.Store].
+func (s *Store) List(ctx context.Context) ([]string, error) {
+	if err := s.check(ctx, "list", ""); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT env FROM documents ORDER BY env`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+	}
+	defer rows.Close()
+	envs := []string{}
+	for rows.Next() {
+		var env string
+		if err := rows.Scan(&env); err != nil {
+			return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+		}
+		envs = append(envs, env)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+	}
+	return envs, nil
+}
+
+// Backups implements [configmgr.HistoryStore].
+func (s *Store) Backups(ctx context.Context, env string) ([]configmgr.Backup, error) {
+	if err := s.check(ctx, "backups", env); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, length(CAST(data AS BLOB)) FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC`, env)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+	}
+	defer rows.Close()
+	out := []configmgr.Backup{}
+	for rows.Next() {
+		var b configmgr.Backup
+		if err := rows.Scan(&b.ID, &b.Size); err != nil {
+			return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+		}
+		b.Time, _ = backupid.Parse(b.ID)
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+	}
+	return out, nil
+}
+
+// ReadBackup implements [configmgr.HistoryStore].
+func (s *Store) ReadBackup(ctx context.Context, env, id string) ([]byte, error) {
+	if err := s.check(ctx, "read backup", env); err != nil {
+		return nil, err
+	}
+	if _, ok := backupid.Parse(id); !ok {
+		return nil, fmt.Errorf("sqlite: read backup %s: %w: backup ID %q", env, configmgr.ErrInvalidName, id)
+	}
+	var data string
+	err := s.db.QueryRowContext(ctx, `SELECT data FROM backups WHERE env = ? AND id = ?`, env, id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: read backup %s %s: %w", env, id, configmgr.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read backup %s %s: %w", env, id, driverError(err))
+	}
+	return []byte(data), nil
+}
+
+// Schema implements [configmgr.SchemaStore].
+func (s *Store) Schema(ctx context.Context) ([]byte, error) {
+	if err := s.check(ctx, "schema", ""); err != nil {
+		return nil, err
+	}
+	var schema string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("sqlite: schema: %w: %s has none (configmgr.Migrate or SetSchema puts one there)", configmgr.ErrNotFound, s.path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: schema: %w", driverError(err))
+	}
+	return []byte(schema), nil
+}
+
+// SetSchema implements [configmgr.SchemaStore]. The schema it replaces is
+// kept in the backups table under the name "schema".
+func (s *Store) SetSchema(ctx context.Context, schema []byte) error {
+	if err := s.check(ctx, "set schema", ""); err != nil {
+		return err
+	}
+	err := s.write(ctx, "set schema", func(tx *sql.Tx) error {
+		var old string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&old)
+		if err == nil {
+			if err := backup(ctx, tx, "schema", old, -1); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(schema))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: set schema: %w", driverError(err))
+	}
+	return nil
+}
+
+// Import implements [configmgr.ImportStore]: the environment and all its
+// backups are inserted in one transaction.
+func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
+	env := snap.Env
+	if err := s.check(ctx, "import", env); err != nil {
+		return err
+	}
+	for _, b := range snap.Backups {
+		if _, ok := backupid.Parse(b.ID); !ok {
+			return fmt.Errorf("sqlite: import %s: %w: backup ID %q", env, configmgr.ErrInvalidName, b.ID)
+		}
+	}
+	var conflict error
+	err := s.write(ctx, "import", func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE env = ?`, env).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			conflict = fmt.Errorf("sqlite: import %s: %w: it exists already", env, configmgr.ErrConflict)
+			return conflict
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM backups WHERE env = ?`, env); err != nil {
+			return err
+		}
+		for _, b := range snap.Backups {
+			at, _ := backupid.Parse(b.ID)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, b.ID, at.UnixNano(), string(b.Data)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, 1)`, env, string(snap.Data))
+		return err
+	})
+	if conflict != nil {
+		return conflict
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: import %s: %w", env, driverError(err))
+	}
+	return nil
+}
+
+// Close implements [configmgr.Store].
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return errors.Join(s.db.Close(), s.ro.Close())
+}
+
+// New returns a [configmgr.Manager] over the database at path: the SQLite
+// twin of [configmgr.New]. The schema is the one stored in the database,
+// unless opts say otherwise ([configmgr.WithSchema],
+// [configmgr.WithoutSchema]).
+func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
+	s, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	m, err := configmgr.Open(s, opts...)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	return m, nil
+}

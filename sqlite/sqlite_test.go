@@ -1,0 +1,194 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/sqlite"
+	"github.com/configmgr/configmgr/storetest"
+)
+
+func TestStore_Conformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) configmgr.Store {
+		s, err := sqlite.Open(filepath.Join(t.TempDir(), "config.db"), sqlite.WithCreate())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// sampleDB migrates ../testdata/config into a new database and returns its
+// path.
+func sampleDB(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	configDir := filepath.Join(dir, "config")
+	os.Mkdir(configDir, 0o755)
+	for _, name := range []string{"schema.json", "dev.json", "staging.json", "production.json"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "config", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(configDir, name), data, 0o600)
+	}
+	files, err := configmgr.NewFileStore(configDir, filepath.Join(dir, "backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	path := filepath.Join(dir, "config.db")
+	db, err := sqlite.Open(path, sqlite.WithCreate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := configmgr.Migrate(t.Context(), db, files); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func newManager(t testing.TB) (*configmgr.Manager, string) {
+	t.Helper()
+	path := sampleDB(t)
+	m, err := sqlite.New(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, path
+}
+
+// TestManagerCalls runs every Manager call against the SQLite store.
+func TestManagerCalls(t *testing.T) {
+	m, _ := newManager(t)
+	envs, err := m.Environments()
+	if err != nil || strings.Join(envs, ",") != "dev,production,staging" {
+		t.Fatalf("Environments = %v, %v", envs, err)
+	}
+	var cfg struct {
+		Database struct {
+			PoolSize int `json:"pool_size"`
+		} `json:"database"`
+	}
+	if err := m.Load("production", &cfg); err != nil || cfg.Database.PoolSize != 10 {
+		t.Fatalf("Load = %+v, %v; want the schema default 10", cfg, err)
+	}
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 600}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.UpdateFunc("dev", func(c map[string]any) error { c["features"] = map[string]any{"x": true}; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := m.Backups("dev")
+	if err != nil || len(bs) != 2 {
+		t.Fatalf("Backups = %v, %v", bs, err)
+	}
+	if err := m.Restore("dev", bs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := m.Read("dev")
+	if got["cache"].(map[string]any)["ttl"] != "300" && got["cache"].(map[string]any)["ttl"].(interface{ String() string }).String() != "300" {
+		t.Fatalf("after Restore ttl = %v", got["cache"])
+	}
+	var ve *configmgr.ValidationError
+	if err := m.Update("dev", map[string]any{"database": map[string]any{"port": 0}}); !errors.As(err, &ve) {
+		t.Fatalf("invalid Update = %v", err)
+	}
+	_, rev, _ := m.ReadRevision("dev")
+	m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}})
+	if err := m.CompareAndWrite("dev", rev, map[string]any{}); !errors.Is(err, configmgr.ErrConflict) {
+		t.Fatalf("stale CompareAndWrite = %v", err)
+	}
+	if err := m.Restore("dev", "20200101_000000.000000000Z"); !errors.Is(err, configmgr.ErrNotFound) {
+		t.Fatalf("Restore(unknown) = %v", err)
+	}
+	if _, err := m.Read("../x"); !errors.Is(err, configmgr.ErrInvalidName) {
+		t.Fatalf("Read(../x) = %v", err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := m.ReadContext(ctx, "dev"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadContext(cancelled) = %v", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sqlite.Open(filepath.Join(dir, "missing.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Open(missing) = %v; want ErrNotExist", err)
+	}
+	corrupt := filepath.Join(dir, "corrupt.db")
+	os.WriteFile(corrupt, []byte(strings.Repeat("this is not a database\n", 100)), 0o600)
+	if s, err := sqlite.Open(corrupt); err == nil {
+		s.Close()
+		t.Fatal("Open(corrupt) succeeded")
+	}
+	if got, _ := os.ReadFile(corrupt); !strings.HasPrefix(string(got), "this is not") {
+		t.Fatal("Open changed a corrupt file")
+	}
+
+	// A database from a newer format version is refused, untouched.
+	newer := filepath.Join(dir, "newer.db")
+	s, err := sqlite.Open(newer, sqlite.WithCreate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	setFormat(t, newer, "2")
+	if _, err := sqlite.Open(newer); !errors.Is(err, sqlite.ErrFormat) || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open(newer format) = %v; want ErrFormat", err)
+	}
+
+	// So is somebody else's database.
+	foreign := filepath.Join(dir, "foreign.db")
+	s, _ = sqlite.Open(foreign, sqlite.WithCreate())
+	s.Close()
+	dropMeta(t, foreign)
+	if _, err := sqlite.Open(foreign); !errors.Is(err, sqlite.ErrFormat) {
+		t.Fatalf("Open(foreign) = %v; want ErrFormat", err)
+	}
+
+	// No schema in the database: New says how to put one there.
+	empty := filepath.Join(dir, "empty.db")
+	s, _ = sqlite.Open(empty, sqlite.WithCreate())
+	s.Close()
+	if _, err := sqlite.New(empty); !errors.Is(err, configmgr.ErrNotFound) || !strings.Contains(err.Error(), "SetSchema") {
+		t.Fatalf("New without a schema = %v", err)
+	}
+}
+
+func TestReadOnly(t *testing.T) {
+	path := sampleDB(t)
+	s, err := sqlite.Open(path, sqlite.WithReadOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := configmgr.Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	before, err := m.Read("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}})
+	if !errors.Is(err, sqlite.ErrReadOnly) {
+		t.Fatalf("Update on a read-only database = %v; want ErrReadOnly", err)
+	}
+	after, _ := m.Read("dev")
+	if after["cache"].(map[string]any)["ttl"] != before["cache"].(map[string]any)["ttl"] {
+		t.Fatal("a refused write changed the document")
+	}
+	if _, err := s.DB().Exec(`DELETE FROM documents`); err == nil {
+		t.Fatal("DB() allowed a write")
+	}
+}
