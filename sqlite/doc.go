@@ -34,17 +34,19 @@
 // # Queries
 //
 // Documents are stored as the exact bytes the Manager wrote. The view
-// config_values flattens every document, at any depth, with SQLite's
-// json_tree:
+// config_values flattens every document, at any depth, one row per value
+// (containers included):
 //
-//	config_values(env, path, key, value, type)
+//	config_values(env, path, pointer, key, value, type)
 //
-// path is json_tree's fullkey ("$.features.new_ui", "$.servers[0].host",
-// "$.\"a.b\"" for a key containing a dot); type is one of null, true,
-// false, integer, real, text, or object and array for containers (whose
-// value is their JSON text). So
+// path joins keys with dots and indexes arrays ("features.new_ui",
+// "servers[0].host"); a key that is not a plain identifier is quoted
+// ("\"a.b\"" for the key a.b, which is not a.b nested). pointer is the RFC
+// 6901 JSON Pointer ("/features/new_ui"). type is one of null, true, false,
+// integer, real, text, object and array; value is the SQL value (1 and 0
+// for true and false, JSON text for containers). So
 //
-//	SELECT env FROM config_values WHERE path = '$.features.new_ui' AND type = 'true'
+//	SELECT env FROM config_values WHERE path = 'features.new_ui' AND type = 'true'
 //
 // lists the environments that turn the new UI on. [Store.DB] returns a
 // read-only handle for such queries.

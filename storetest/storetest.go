@@ -39,7 +39,78 @@ func Run(t *testing.T, newStore func(t *testing.T) configmgr.Store) {
 	t.Run("Backups", func(t *testing.T) { testBackups(t, newStore(t)) })
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, newStore(t)) })
+	t.Run("Schema", func(t *testing.T) { testSchema(t, newStore(t)) })
+	t.Run("Import", func(t *testing.T) { testImport(t, newStore(t)) })
 	t.Run("UseAfterClose", func(t *testing.T) { testClosed(t, newStore(t)) })
+}
+
+func testSchema(t *testing.T, s configmgr.Store) {
+	ss, ok := s.(configmgr.SchemaStore)
+	if !ok {
+		t.Skipf("%T is not a configmgr.SchemaStore", s)
+	}
+	ctx := t.Context()
+	if _, err := ss.Schema(ctx); !errors.Is(err, configmgr.ErrNotFound) {
+		t.Fatalf("Schema on a new store = %v; want ErrNotFound", err)
+	}
+	for _, schema := range []string{`{"type": "object"}`, "{\n  \"type\": \"object\",\n  \"required\": [\"x\"]\n}\n"} {
+		if err := ss.SetSchema(ctx, []byte(schema)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ss.Schema(ctx)
+		if err != nil || string(got) != schema {
+			t.Fatalf("Schema = %q, %v; want %q", got, err, schema)
+		}
+	}
+	if envs, _ := s.List(ctx); len(envs) != 0 {
+		t.Fatalf("the schema shows up as an environment: %q", envs)
+	}
+}
+
+func testImport(t *testing.T, s configmgr.Store) {
+	is, ok := s.(configmgr.ImportStore)
+	if !ok {
+		t.Skipf("%T is not a configmgr.ImportStore", s)
+	}
+	ctx := t.Context()
+	snap := configmgr.Snapshot{
+		Env:  "imported",
+		Data: []byte(`{"v":3}`),
+		Backups: []configmgr.BackupData{ // oldest first; old and new ID forms
+			{Backup: configmgr.Backup{ID: "20240119_235959"}, Data: []byte(`{"v":1}`)},
+			{Backup: configmgr.Backup{ID: "20240120_100000.000000001Z"}, Data: []byte(`{"v":2}`)},
+		},
+	}
+	bad := snap
+	bad.Env = "bad"
+	bad.Backups = []configmgr.BackupData{{Backup: configmgr.Backup{ID: "../x"}, Data: []byte(`{}`)}}
+	if err := is.Import(ctx, bad); !errors.Is(err, configmgr.ErrInvalidName) {
+		t.Fatalf("Import with a bad backup ID = %v; want ErrInvalidName", err)
+	}
+	if _, err := s.Get(ctx, "bad"); !errors.Is(err, configmgr.ErrNotFound) {
+		t.Fatalf("a refused Import left the environment: %v", err)
+	}
+	if err := is.Import(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	if d := get(t, s, "imported"); string(d.Data) != `{"v":3}` {
+		t.Fatalf("Get after Import = %s", d.Data)
+	}
+	if hs, ok := s.(configmgr.HistoryStore); ok {
+		bs, err := hs.Backups(ctx, "imported")
+		if err != nil || len(bs) != 2 || bs[0].ID != snap.Backups[1].ID || bs[1].ID != snap.Backups[0].ID {
+			t.Fatalf("Backups after Import = %v, %v", bs, err)
+		}
+		for i, b := range snap.Backups {
+			data, err := hs.ReadBackup(ctx, "imported", b.ID)
+			if err != nil || string(data) != string(b.Data) {
+				t.Fatalf("backup %d = %s, %v", i, data, err)
+			}
+		}
+	}
+	if err := is.Import(ctx, snap); !errors.Is(err, configmgr.ErrConflict) {
+		t.Fatalf("a second Import = %v; want ErrConflict", err)
+	}
 }
 
 func put(t *testing.T, s configmgr.Store, env string, data []byte, rev configmgr.Revision, keep int) configmgr.Revision {

@@ -1,0 +1,176 @@
+package sqlite_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/sqlite"
+)
+
+const childEnv = "CONFIGMGR_SQLITE_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(child(role, os.Args[len(os.Args)-2:]))
+	}
+	os.Exit(m.Run())
+}
+
+// child: "increment N" adds 1 to dev's cache.ttl N times; "forever" does so
+// until killed, saying "ready" after its first write.
+func child(role string, args []string) int {
+	n, _ := strconv.Atoi(args[1])
+	m, err := sqlite.New(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer m.Close()
+	for i := 0; role == "forever" || i < n; i++ {
+		if err := m.UpdateFunc("dev", incrementTTL); err != nil {
+			fmt.Fprintf(os.Stderr, "update %d: %v\n", i, err)
+			return 1
+		}
+		if i == 0 && role == "forever" {
+			fmt.Println("ready")
+		}
+	}
+	return 0
+}
+
+func incrementTTL(cfg map[string]any) error {
+	c := cfg["cache"].(map[string]any)
+	n, err := c["ttl"].(json.Number).Int64()
+	if err != nil {
+		return err
+	}
+	c["ttl"] = n + 1
+	return nil
+}
+
+func ttlOf(t testing.TB, m *configmgr.Manager) int64 {
+	t.Helper()
+	cfg, err := m.Read("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := cfg["cache"].(map[string]any)["ttl"].(json.Number).Int64()
+	return n
+}
+
+func helper(role, path string, n int) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", path, strconv.Itoa(n))
+	cmd.Env = append(os.Environ(), childEnv+"="+role)
+	return cmd
+}
+
+// TestProcessesIncrement: 8 processes × 200 UpdateFunc increments on one
+// database end at exactly 1600, every call succeeding.
+func TestProcessesIncrement(t *testing.T) {
+	const procs, each = 8, 200
+	m, path := newManager(t)
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 0}}); err != nil {
+		t.Fatal(err)
+	}
+	cmds := make([]*exec.Cmd, procs)
+	start := time.Now()
+	for i := range cmds {
+		cmds[i] = helper("increment", path, each)
+		cmds[i].Stderr = &strings.Builder{}
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Errorf("process %d: %v: %s", i, err, c.Stderr)
+		}
+	}
+	elapsed := time.Since(start)
+	if got := ttlOf(t, m); got != procs*each {
+		t.Fatalf("after %d×%d increments the counter is %d", procs, each, got)
+	}
+	t.Logf("%d updates by %d processes in %v (%.0f/s)", procs*each, procs, elapsed.Round(time.Millisecond), float64(procs*each)/elapsed.Seconds())
+}
+
+// TestKillWriter kills a writing process 50 times at random moments; after
+// each kill the database opens, passes PRAGMA integrity_check, every
+// document and backup validates, and the next write goes through at once.
+func TestKillWriter(t *testing.T) {
+	const kills = 50
+	m, path := newManager(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+	for i := range kills {
+		cmd := helper("forever", path, 0)
+		out, _ := cmd.StdoutPipe()
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("kill %d: the writer did not start: %q %v %s", i, line, err, stderr.String())
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(20 * time.Millisecond))))
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("kill %d: the writer ended with %v: %s", i, err, stderr.String())
+		}
+
+		var check string
+		if err := rawDB(t, path).QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+			t.Fatalf("kill %d: integrity_check = %q, %v", i, check, err)
+		}
+		fresh, err := sqlite.New(path)
+		if err != nil {
+			t.Fatalf("kill %d: the database does not open: %v", i, err)
+		}
+		for _, env := range []string{"dev", "staging", "production"} {
+			if _, err := fresh.Read(env); err != nil {
+				t.Fatalf("kill %d: %s does not validate: %v", i, env, err)
+			}
+		}
+		bs, _ := fresh.Backups("dev")
+		store := fresh.Store().(*sqlite.Store)
+		for _, b := range bs {
+			data, err := store.ReadBackup(t.Context(), "dev", b.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !json.Valid(data) {
+				t.Fatalf("kill %d: backup %s is damaged", i, b.ID)
+			}
+		}
+		before := ttlOf(t, fresh)
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		err = fresh.UpdateFuncContext(ctx, "dev", incrementTTL)
+		cancel()
+		if err != nil {
+			t.Fatalf("kill %d: the write after the kill failed: %v", i, err)
+		}
+		if after := ttlOf(t, fresh); after != before+1 {
+			t.Fatalf("kill %d: counter %d -> %d", i, before, after)
+		}
+		if len(bs) > 5 {
+			t.Fatalf("kill %d: %d backups; want at most 5", i, len(bs))
+		}
+		fresh.Close()
+	}
+	_ = m
+}
