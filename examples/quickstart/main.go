@@ -7,170 +7,40 @@
 package main
 
 import (
-	"errors"
 	"flag"
-	"fmt"
 	"log"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/internal/tour"
 )
-
-// Config is the part of the documents this service cares about.
-type Config struct {
-	Environment string `json:"environment"`
-	Database    struct {
-		Host     string `json:"host"`
-		Port     int    `json:"port"`
-		Name     string `json:"name"`
-		PoolSize int    `json:"pool_size"`
-	} `json:"database"`
-	Cache struct {
-		Enabled bool `json:"enabled"`
-		TTL     int  `json:"ttl"`
-		MaxSize int  `json:"max_size"`
-	} `json:"cache"`
-	Features map[string]bool `json:"features"`
-}
 
 func main() {
 	log.SetFlags(0)
-	from := flag.String("from", sampleDir(), "directory to copy the sample configuration from")
+	from := flag.String("from", tour.Sample(), "directory to copy the sample configuration from")
 	flag.Parse()
-
 	root, err := os.MkdirTemp("", "configmgr-quickstart")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(root)
-	configDir := filepath.Join(root, "config")
-	if err := copyDir(*from, configDir); err != nil {
-		log.Fatal(err)
-	}
-	if err := run(configDir, filepath.Join(root, "backups")); err != nil {
-		os.RemoveAll(root)
+	err = run(*from, root)
+	os.RemoveAll(root)
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(configDir, backupDir string) error {
-	m, err := configmgr.New(configDir, backupDir)
+func run(from, root string) error {
+	configDir := filepath.Join(root, "config")
+	if err := tour.Copy(from, configDir); err != nil {
+		return err
+	}
+
+	m, err := configmgr.New(configDir, filepath.Join(root, "backups"))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
-
-	envs, err := m.Environments()
-	if err != nil {
-		return err
-	}
-	fmt.Println("environments:", envs)
-
-	// Read: the stored document, validated against schema.json.
-	dev, err := m.Read("dev")
-	if err != nil {
-		return err
-	}
-	fmt.Println("dev database host:", dev["database"].(map[string]any)["host"])
-
-	// Load: typed, with the schema's defaults for what the file leaves out.
-	var prod Config
-	if err := m.Load("production", &prod); err != nil {
-		return err
-	}
-	fmt.Printf("production: %s:%d pool_size=%d (schema default) cache.max_size=%d (schema default)\n",
-		prod.Database.Host, prod.Database.Port, prod.Database.PoolSize, prod.Cache.MaxSize)
-
-	// Update: an RFC 7396 merge patch, applied atomically under the lock,
-	// after backing up the current version.
-	if err := m.Update("dev", map[string]any{
-		"cache":    map[string]any{"ttl": 600},
-		"features": map[string]any{"new_feature": true},
-	}); err != nil {
-		return err
-	}
-	var devCfg Config
-	if err := m.Load("dev", &devCfg); err != nil {
-		return err
-	}
-	fmt.Printf("dev after update: cache.ttl=%d features=%v\n", devCfg.Cache.TTL, devCfg.Features)
-
-	// The backups: newest first.
-	backups, err := m.Backups("dev")
-	if err != nil {
-		return err
-	}
-	for _, b := range backups {
-		fmt.Printf("backup %s  %s  %d bytes\n", b.ID, b.Time.Format("2006-01-02 15:04:05.000000000 MST"), b.Size)
-	}
-
-	// Restore: back to the version before the update.
-	if err := m.Restore("dev", backups[0].ID); err != nil {
-		return err
-	}
-	if err := m.Load("dev", &devCfg); err != nil {
-		return err
-	}
-	fmt.Printf("dev after restore: cache.ttl=%d (the restore was backed up too: %d backups)\n", devCfg.Cache.TTL, len(must(m.Backups("dev"))))
-
-	// An invalid write is refused, with every violation, and changes nothing.
-	err = m.Update("production", map[string]any{
-		"database": map[string]any{"port": 70000},
-		"logging":  map[string]any{"level": "LOUD"},
-	})
-	var ve *configmgr.ValidationError
-	if !errors.As(err, &ve) {
-		return fmt.Errorf("the invalid write was not refused: %v", err)
-	}
-	fmt.Println("invalid write refused:")
-	for _, v := range ve.Violations {
-		fmt.Println("  ", v)
-	}
-	if err := m.Load("production", &prod); err != nil {
-		return err
-	}
-	fmt.Printf("production unchanged: port=%d\n", prod.Database.Port)
-	return nil
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		log.Fatal(err)
-	}
-	return v
-}
-
-// sampleDir finds testdata/config in the module this program was built
-// from, so that `go run ./examples/quickstart` works from any directory of
-// a checkout.
-func sampleDir() string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		return filepath.Join("testdata", "config")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "config")
-}
-
-func copyDir(from, to string) error {
-	if err := os.Mkdir(to, 0o700); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(from)
-	if err != nil {
-		return fmt.Errorf("sample configuration: %w (use -from DIR)", err)
-	}
-	for _, e := range entries {
-		if e.Type().IsRegular() && filepath.Ext(e.Name()) == ".json" {
-			data, err := os.ReadFile(filepath.Join(from, e.Name()))
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o600); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return tour.Run(os.Stdout, m)
 }

@@ -1,17 +1,13 @@
 package main
 
 import (
-	"path/filepath"
 	"testing"
+
+	"github.com/configmgr/configmgr/internal/tour"
 )
 
 func TestQuickstart(t *testing.T) {
-	root := t.TempDir()
-	configDir := filepath.Join(root, "config")
-	if err := copyDir(sampleDir(), configDir); err != nil {
-		t.Fatal(err)
-	}
-	if err := run(configDir, filepath.Join(root, "backups")); err != nil {
+	if err := run(tour.Sample(), t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }
