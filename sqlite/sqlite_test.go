@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/sqlite"
@@ -190,5 +191,35 @@ func TestReadOnly(t *testing.T) {
 	}
 	if _, err := s.DB().Exec(`DELETE FROM documents`); err == nil {
 		t.Fatal("DB() allowed a write")
+	}
+}
+
+// TestBusyHonoursContext holds the database's write lock from another
+// connection and checks that a write waits, gives up when its context
+// ends, and goes through once the lock is free.
+func TestBusyHonoursContext(t *testing.T) {
+	m, path := newManager(t)
+	conn, err := rawDB(t, path).Conn(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	err = m.UpdateContext(ctx, "dev", map[string]any{"cache": map[string]any{"ttl": 1}})
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a write while the database is locked = %v; want DeadlineExceeded", err)
+	}
+	if _, err := m.Read("dev"); err != nil {
+		t.Fatalf("Read while a writer holds the lock = %v (WAL readers do not wait)", err)
+	}
+	if _, err := conn.ExecContext(t.Context(), "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); err != nil {
+		t.Fatalf("the write after the lock was freed = %v", err)
 	}
 }

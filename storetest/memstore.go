@@ -13,7 +13,8 @@ import (
 	"github.com/configmgr/configmgr/internal/backupid"
 )
 
-// MemStore is an in-memory [configmgr.Store] and [configmgr.HistoryStore].
+// MemStore is an in-memory [configmgr.Store], [configmgr.HistoryStore],
+// [configmgr.SchemaStore] and [configmgr.ImportStore].
 // It is the reference implementation of the Store contract: it passes
 // [Run], and it offers compare-and-swap only (it is not a
 // [configmgr.UpdateStore]), so a Manager over it takes the retry path that
@@ -26,6 +27,7 @@ type MemStore struct {
 	docs   map[string]memDoc
 	hist   map[string][]memBackup // oldest first
 	seq    uint64
+	schema []byte
 	closed bool
 }
 
@@ -40,7 +42,11 @@ type memBackup struct {
 	data []byte
 }
 
-var _ configmgr.HistoryStore = (*MemStore)(nil)
+var (
+	_ configmgr.HistoryStore = (*MemStore)(nil)
+	_ configmgr.SchemaStore  = (*MemStore)(nil)
+	_ configmgr.ImportStore  = (*MemStore)(nil)
+)
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore { return &MemStore{} }
@@ -153,6 +159,58 @@ func (s *MemStore) ReadBackup(ctx context.Context, env, id string) ([]byte, erro
 		}
 	}
 	return nil, fmt.Errorf("storetest: read backup %s %s: %w", env, id, configmgr.ErrNotFound)
+}
+
+// Schema implements [configmgr.SchemaStore].
+func (s *MemStore) Schema(ctx context.Context) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "schema", ""); err != nil {
+		return nil, err
+	}
+	if s.schema == nil {
+		return nil, fmt.Errorf("storetest: schema: %w", configmgr.ErrNotFound)
+	}
+	return slices.Clone(s.schema), nil
+}
+
+// SetSchema implements [configmgr.SchemaStore].
+func (s *MemStore) SetSchema(ctx context.Context, schema []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "set schema", ""); err != nil {
+		return err
+	}
+	s.schema = append([]byte{}, schema...)
+	return nil
+}
+
+// Import implements [configmgr.ImportStore].
+func (s *MemStore) Import(ctx context.Context, snap configmgr.Snapshot) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "import", snap.Env); err != nil {
+		return err
+	}
+	var h []memBackup
+	for _, b := range snap.Backups {
+		at, ok := backupid.Parse(b.ID)
+		if !ok {
+			return fmt.Errorf("storetest: import %s: %w: backup ID %q", snap.Env, configmgr.ErrInvalidName, b.ID)
+		}
+		h = append(h, memBackup{id: b.ID, at: at, data: slices.Clone(b.Data)})
+	}
+	if _, ok := s.docs[snap.Env]; ok {
+		return fmt.Errorf("storetest: import %s: %w", snap.Env, configmgr.ErrConflict)
+	}
+	if s.docs == nil {
+		s.docs = map[string]memDoc{}
+		s.hist = map[string][]memBackup{}
+	}
+	s.seq++
+	s.docs[snap.Env] = memDoc{data: slices.Clone(snap.Data), rev: configmgr.Revision(strconv.FormatUint(s.seq, 10))}
+	s.hist[snap.Env] = h
+	return nil
 }
 
 // Close implements [configmgr.Store].
