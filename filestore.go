@@ -329,7 +329,7 @@ func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) e
 		os.Remove(dst)
 		return err
 	}
-	if err := syncFile(dst); err != nil {
+	if err := atomicfile.Sync(dst); err != nil {
 		os.Remove(dst)
 		return err
 	}
@@ -344,18 +344,6 @@ func (s *FileStore) step(name string) error {
 		return nil
 	}
 	return s.opts.hook(name)
-}
-
-func syncFile(path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // sortIDs sorts backup IDs newest first.

@@ -5,12 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,53 +17,18 @@ import (
 	"time"
 
 	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/internal/proctest"
 )
 
 // The tests below re-run the test binary as helper processes, so that
 // writers really are separate OS processes with their own locks.
 
-const childEnv = "CONFIGMGR_TEST_CHILD"
-
 func TestMain(m *testing.M) {
-	if role := os.Getenv(childEnv); role != "" {
-		os.Exit(child(role, os.Args[len(os.Args)-3:]))
-	}
+	proctest.Main(func(args []string) (*configmgr.Manager, error) { return configmgr.New(args[0], args[1]) })
 	os.Exit(m.Run())
 }
 
-// child runs one helper role: "increment N" adds 1 to dev's cache.ttl N
-// times; "forever" does so until killed, saying "ready" after its first
-// write.
-func child(role string, args []string) int {
-	configDir, backupDir := args[0], args[1]
-	n, _ := strconv.Atoi(args[2])
-	m, err := configmgr.New(configDir, backupDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer m.Close()
-	for i := 0; role == "forever" || i < n; i++ {
-		if err := m.UpdateFunc("dev", incrementTTL); err != nil {
-			fmt.Fprintf(os.Stderr, "update %d: %v\n", i, err)
-			return 1
-		}
-		if i == 0 && role == "forever" {
-			fmt.Println("ready")
-		}
-	}
-	return 0
-}
-
-func incrementTTL(cfg map[string]any) error {
-	c := cfg["cache"].(map[string]any)
-	n, err := c["ttl"].(json.Number).Int64()
-	if err != nil {
-		return err
-	}
-	c["ttl"] = n + 1
-	return nil
-}
+var incrementTTL = proctest.IncrementTTL
 
 func ttlOf(t testing.TB, cfg map[string]any) int64 {
 	t.Helper()
@@ -77,9 +40,7 @@ func ttlOf(t testing.TB, cfg map[string]any) int64 {
 }
 
 func helper(t testing.TB, role, configDir, backupDir string, n int) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$", configDir, backupDir, strconv.Itoa(n))
-	cmd.Env = append(os.Environ(), childEnv+"="+role)
-	return cmd
+	return proctest.Command(role, n, configDir, backupDir)
 }
 
 // TestProcessesIncrement: 8 processes each add 1 two hundred times with

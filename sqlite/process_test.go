@@ -5,76 +5,36 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/internal/proctest"
 	"github.com/configmgr/configmgr/sqlite"
 )
 
-const childEnv = "CONFIGMGR_SQLITE_TEST_CHILD"
-
 func TestMain(m *testing.M) {
-	if role := os.Getenv(childEnv); role != "" {
-		os.Exit(child(role, os.Args[len(os.Args)-2:]))
-	}
+	proctest.Main(func(args []string) (*configmgr.Manager, error) { return sqlite.New(args[0]) })
 	os.Exit(m.Run())
 }
 
-// child: "increment N" adds 1 to dev's cache.ttl N times; "forever" does so
-// until killed, saying "ready" after its first write.
-func child(role string, args []string) int {
-	n, _ := strconv.Atoi(args[1])
-	m, err := sqlite.New(args[0])
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	defer m.Close()
-	for i := 0; role == "forever" || i < n; i++ {
-		if err := m.UpdateFunc("dev", incrementTTL); err != nil {
-			fmt.Fprintf(os.Stderr, "update %d: %v\n", i, err)
-			return 1
-		}
-		if i == 0 && role == "forever" {
-			fmt.Println("ready")
-		}
-	}
-	return 0
-}
-
-func incrementTTL(cfg map[string]any) error {
-	c := cfg["cache"].(map[string]any)
-	n, err := c["ttl"].(json.Number).Int64()
-	if err != nil {
-		return err
-	}
-	c["ttl"] = n + 1
-	return nil
-}
+var incrementTTL = proctest.IncrementTTL
 
 func ttlOf(t testing.TB, m *configmgr.Manager) int64 {
 	t.Helper()
-	cfg, err := m.Read("dev")
+	n, err := proctest.TTL(m)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, _ := cfg["cache"].(map[string]any)["ttl"].(json.Number).Int64()
 	return n
 }
 
-func helper(role, path string, n int) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$", path, strconv.Itoa(n))
-	cmd.Env = append(os.Environ(), childEnv+"="+role)
-	return cmd
-}
+func helper(role, path string, n int) *exec.Cmd { return proctest.Command(role, n, path) }
 
 // TestProcessesIncrement: 8 processes × 200 UpdateFunc increments on one
 // database end at exactly 1600, every call succeeding.

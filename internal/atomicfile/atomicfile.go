@@ -111,8 +111,11 @@ func pathError(op, path string, err error) error {
 }
 
 // SyncDir fsyncs a directory, making the renames and removals in it durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
+func SyncDir(dir string) error { return Sync(dir) }
+
+// Sync fsyncs the file or directory at path.
+func Sync(path string) error {
+	d, err := os.Open(path)
 	if err != nil {
 		return err
 	}
@@ -121,7 +124,7 @@ func SyncDir(dir string) error {
 		err = cerr
 	}
 	if err != nil {
-		return pathError("sync", dir, err)
+		return pathError("sync", path, err)
 	}
 	return nil
 }
