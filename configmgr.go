@@ -24,14 +24,23 @@ import (
 // serialised by the store (see [UpdateStore]) or retried on conflict, so no
 // update is lost.
 type Manager struct {
-	store     Store
-	o         options
-	validator Validator      // nil without a schema
-	schema    map[string]any // for defaults; nil without a schema
-	closed    atomic.Bool
+	store  Store
+	o      options
+	sch    atomic.Pointer[schemaState]
+	closed atomic.Bool
 
-	mu    sync.Mutex
-	cache map[string]*entry
+	mu      sync.Mutex
+	cache   map[string]*entry
+	changed map[string]chan struct{} // closed when this Manager writes env
+}
+
+// schemaState is the compiled schema and what is derived from it. It is
+// replaced whole by SetSchema.
+type schemaState struct {
+	raw       []byte
+	validator Validator      // nil without a schema
+	root      map[string]any // nil without a schema
+	overrides []override     // from WithEnvOverrides
 }
 
 // entry is a parsed and validated document, shared by the readers of one
@@ -39,8 +48,9 @@ type Manager struct {
 // copies.
 type entry struct {
 	rev   Revision
-	tree  *object
-	plain map[string]any
+	sch   *schemaState
+	tree  *object        // as stored
+	plain map[string]any // with environment overrides
 
 	loadOnce sync.Once
 	loadJSON []byte // the document with schema defaults, for Load
@@ -90,7 +100,7 @@ func open(s Store, o options) (*Manager, error) {
 	if o.compiler == nil {
 		return nil, errors.New("configmgr: open: WithCompiler(nil)")
 	}
-	m := &Manager{store: s, o: o, cache: map[string]*entry{}}
+	m := &Manager{store: s, o: o, cache: map[string]*entry{}, changed: map[string]chan struct{}{}}
 	schema := o.schema
 	if !o.schemaOptions {
 		ss, ok := s.(SchemaStore)
@@ -103,14 +113,32 @@ func open(s Store, o options) (*Manager, error) {
 			return nil, fmt.Errorf("%w (use WithoutSchema to run without one)", err)
 		}
 	}
+	st := &schemaState{}
 	if !o.noSchema {
-		v, root, err := compileSchema(o.compiler, schema)
-		if err != nil {
+		var err error
+		if st, err = m.compile(schema); err != nil {
 			return nil, fmt.Errorf("configmgr: open: %w", err)
 		}
-		m.validator, m.schema = v, root
+	} else if o.envPrefix != "" {
+		return nil, errors.New("configmgr: open: WithEnvOverrides needs a schema to map variables onto")
 	}
+	m.sch.Store(st)
 	return m, nil
+}
+
+// compile compiles schema and derives the state that depends on it.
+func (m *Manager) compile(schema []byte) (*schemaState, error) {
+	v, root, err := compileSchema(m.o.compiler, schema)
+	if err != nil {
+		return nil, err
+	}
+	st := &schemaState{raw: schema, validator: v, root: root}
+	if m.o.envPrefix != "" {
+		if st.overrides, err = envOverrides(m.o.envPrefix, m.o.environ(), root); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
 }
 
 // Store returns the store the Manager works on.
@@ -188,9 +216,15 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 	if err != nil {
 		return err
 	}
+	return m.decode(e, env, v)
+}
+
+// decode fills schema defaults into e's document (once per entry) and
+// decodes it into v.
+func (m *Manager) decode(e *entry, env string, v any) error {
 	e.loadOnce.Do(func() {
 		doc := copyPlain(e.plain)
-		applyDefaults(doc, m.schema, m.schema, 0)
+		applyDefaults(doc, e.sch.root, e.sch.root, 0)
 		e.loadJSON, e.loadErr = json.Marshal(doc)
 	})
 	if e.loadErr != nil {
@@ -202,31 +236,44 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 // current returns the parsed and validated document of env, from the cache
 // if the store reports the revision cached.
 func (m *Manager) current(ctx context.Context, op, env string) (*entry, error) {
+	e, _, err := m.currentRev(ctx, op, env)
+	return e, err
+}
+
+// currentRev is current that also returns the revision it read, even when
+// that version does not parse or validate.
+func (m *Manager) currentRev(ctx context.Context, op, env string) (*entry, Revision, error) {
 	if err := m.check(ctx, op, env); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	doc, err := m.store.Get(ctx, env)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	st := m.sch.Load()
 	m.mu.Lock()
 	e := m.cache[env]
 	m.mu.Unlock()
-	if e != nil && e.rev == doc.Revision {
-		return e, nil
+	if e != nil && e.rev == doc.Revision && e.sch == st {
+		return e, doc.Revision, nil
 	}
 	tree, err := m.parse(env, doc.Data)
 	if err != nil {
-		return nil, err
+		return nil, doc.Revision, err
 	}
-	if err := m.validate(env, doc.Data); err != nil {
-		return nil, err
+	data, eff := doc.Data, tree
+	if len(st.overrides) > 0 {
+		eff = applyOverrides(tree, st.overrides)
+		data = encodeDocument(eff)
 	}
-	e = &entry{rev: doc.Revision, tree: tree, plain: plain(tree).(map[string]any)}
+	if err := validateWith(st, env, data); err != nil {
+		return nil, doc.Revision, err
+	}
+	e = &entry{rev: doc.Revision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
-	return e, nil
+	return e, doc.Revision, nil
 }
 
 // parse checks the size of a stored document and parses it.
@@ -238,10 +285,14 @@ func (m *Manager) parse(source string, data []byte) (*object, error) {
 }
 
 func (m *Manager) validate(source string, data []byte) error {
-	if m.validator == nil {
+	return validateWith(m.sch.Load(), source, data)
+}
+
+func validateWith(st *schemaState, source string, data []byte) error {
+	if st.validator == nil {
 		return nil
 	}
-	vs, err := m.validator.Validate(data)
+	vs, err := st.validator.Validate(data)
 	if err != nil {
 		return err
 	}
@@ -417,7 +468,33 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 	if errors.As(err, &ue) {
 		return ue.err
 	}
+	if err == nil {
+		m.notify(env)
+	}
 	return err
+}
+
+// notify wakes this Manager's watchers of env.
+func (m *Manager) notify(env string) {
+	m.mu.Lock()
+	if c, ok := m.changed[env]; ok {
+		close(c)
+		delete(m.changed, env)
+	}
+	m.mu.Unlock()
+}
+
+// changedCh returns a channel that is closed when this Manager next writes
+// env.
+func (m *Manager) changedCh(env string) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.changed[env]
+	if !ok {
+		c = make(chan struct{})
+		m.changed[env] = c
+	}
+	return c
 }
 
 // store1 stores what build makes of the current document.

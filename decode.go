@@ -120,7 +120,10 @@ func decodeInto(data []byte, v any, source string, strict bool) error {
 	var ie *json.InvalidUnmarshalError
 	switch {
 	case errors.As(err, &ute):
+		// encoding/json's message quotes numbers, which may be secrets.
+		kind, _, _ := strings.Cut(ute.Value, " ")
 		de.Key = ute.Field
+		de.Err = fmt.Errorf("cannot decode a JSON %s into Go type %v", kind, ute.Type)
 	case errors.As(err, &ie):
 		return fmt.Errorf("configmgr: load %s: %w", source, err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

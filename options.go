@@ -2,6 +2,7 @@ package configmgr
 
 import (
 	"io/fs"
+	"os"
 )
 
 // Option configures a [Manager] in [New] or [Open]. When an option is given
@@ -18,6 +19,8 @@ type options struct {
 	maxRetries    int
 	fileOpts      []FileOption
 	schemaOptions bool
+	envPrefix     string
+	environ       func() []string
 }
 
 func defaultOptions() options {
@@ -26,6 +29,7 @@ func defaultOptions() options {
 		maxSize:    4 << 20,
 		compiler:   GoJSONSchema{},
 		maxRetries: 100,
+		environ:    os.Environ,
 	}
 }
 
@@ -68,6 +72,27 @@ func WithCompiler(c Compiler) Option { return func(o *options) { o.compiler = c 
 // [encoding/json.Decoder.DisallowUnknownFields] does. By default such keys
 // are ignored, so that a struct may cover part of a document.
 func WithDisallowUnknownFields() Option { return func(o *options) { o.strict = true } }
+
+// WithEnvOverrides lets environment variables override values of every
+// document, twelve-factor style. PREFIX_DATABASE_PORT overrides
+// database.port, and PREFIX_DATABASE_POOL_SIZE database.pool_size: a
+// variable's name is the prefix, "_", and the path of a property the
+// schema declares, upper-cased, with its keys joined by "_" (characters
+// other than letters and digits become "_"). The value is converted to the
+// property's type (integer, number, boolean, string; JSON text for objects
+// and arrays).
+//
+// The variables are read when the Manager is opened (and when its schema
+// changes): a variable with the prefix that names no property, or that
+// could name two, or whose value does not convert, makes [New] or [Open]
+// fail, naming it. Overrides apply to what [Manager.Read], [Manager.Load]
+// and [Watch] return, and are validated with it; they are never written to
+// the store, and [Manager.Write] and [Manager.Update] work on the stored
+// document. [Manager.Origin] says where a value came from.
+func WithEnvOverrides(prefix string) Option { return func(o *options) { o.envPrefix = prefix } }
+
+// withEnviron replaces os.Environ for WithEnvOverrides, in tests.
+func withEnviron(environ func() []string) Option { return func(o *options) { o.environ = environ } }
 
 // WithFileOptions passes options to the [FileStore] that [New] makes. It has
 // no effect in [Open].

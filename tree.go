@@ -414,7 +414,7 @@ func (p *parser) str() (string, string, error) {
 				b = utf8.AppendRune(b, r)
 			default:
 				p.pos -= 2
-				return "", "", fmt.Errorf("invalid escape %q in string", "\\"+string(e))
+				return "", "", errors.New("invalid escape in string")
 			}
 		case c < 0x80:
 			b = append(b, c)
@@ -469,7 +469,7 @@ func (p *parser) number() (any, error) {
 	}
 	bad := func() (any, error) {
 		p.pos = i
-		return nil, fmt.Errorf("invalid number %q", d[start:min(i+1, len(d))])
+		return nil, errors.New("invalid number")
 	}
 	if i < len(d) && d[i] == '0' {
 		i++

@@ -503,3 +503,9 @@ func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
 	}
 	return m, nil
 }
+
+// String describes the store by its path.
+func (s *Store) String() string { return "sqlite.Store{" + s.path + "}" }
+
+// GoString is String.
+func (s *Store) GoString() string { return s.String() }

@@ -220,3 +220,13 @@ func (s *MemStore) Close() error {
 	s.closed = true
 	return nil
 }
+
+// String describes the store without its content.
+func (s *MemStore) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return fmt.Sprintf("storetest.MemStore{%d environments}", len(s.docs))
+}
+
+// GoString is String.
+func (s *MemStore) GoString() string { return s.String() }

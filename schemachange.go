@@ -1,0 +1,95 @@
+package configmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SchemaChangeError reports the stored environments that a new schema
+// would make invalid. [Manager.SetSchema] refuses the schema when it
+// returns one.
+type SchemaChangeError struct {
+	// Failures maps each environment that fails to why, usually a
+	// *[ValidationError].
+	Failures map[string]error
+	envs     []string
+}
+
+// Error lists every failing environment and why.
+func (e *SchemaChangeError) Error() string {
+	var b strings.Builder
+	b.WriteString("configmgr: the new schema would make stored documents invalid:")
+	for _, env := range e.envs {
+		fmt.Fprintf(&b, "\n  %s: %v", env, e.Failures[env])
+	}
+	return b.String()
+}
+
+// SetSchema replaces the schema, if every stored environment matches it.
+// It compiles the new schema and checks every environment against it; if
+// any would become invalid, it changes nothing and returns a
+// *[SchemaChangeError] listing every failure. Otherwise it stores the
+// schema atomically through the store, which keeps the old one as a backup
+// (see [SchemaStore]), and the Manager uses it from then on. The store must
+// be a [SchemaStore], or the error wraps [errors.ErrUnsupported].
+//
+// Other Managers, in this process or others, keep the schema they compiled
+// until they are opened again. A write by one of them that races with
+// SetSchema is checked against its old schema only.
+func (m *Manager) SetSchema(schema []byte) error {
+	return m.SetSchemaContext(context.Background(), schema)
+}
+
+// SetSchemaContext is [Manager.SetSchema] with a context.
+func (m *Manager) SetSchemaContext(ctx context.Context, schema []byte) error {
+	if ctx == nil {
+		return errors.New("configmgr: set schema: nil Context")
+	}
+	if m.closed.Load() {
+		return fmt.Errorf("configmgr: set schema: %w", ErrClosed)
+	}
+	ss, ok := m.store.(SchemaStore)
+	if !ok {
+		return fmt.Errorf("configmgr: set schema: %T keeps no schema: %w", m.store, errors.ErrUnsupported)
+	}
+	st, err := m.compile(schema)
+	if err != nil {
+		return fmt.Errorf("configmgr: set schema: %w", err)
+	}
+	envs, err := m.store.List(ctx)
+	if err != nil {
+		return err
+	}
+	sce := &SchemaChangeError{Failures: map[string]error{}}
+	for _, env := range envs {
+		doc, err := m.store.Get(ctx, env)
+		if err != nil {
+			return err
+		}
+		tree, err := m.parse(env, doc.Data)
+		if err == nil {
+			data := doc.Data
+			if len(st.overrides) > 0 {
+				data = encodeDocument(applyOverrides(tree, st.overrides))
+			}
+			err = validateWith(st, env, data)
+		}
+		if err != nil {
+			sce.Failures[env] = err
+			sce.envs = append(sce.envs, env)
+		}
+	}
+	if len(sce.envs) > 0 {
+		return sce
+	}
+	if err := ss.SetSchema(ctx, schema); err != nil {
+		return err
+	}
+	m.sch.Store(st)
+	m.mu.Lock()
+	clear(m.cache)
+	m.mu.Unlock()
+	return nil
+}
