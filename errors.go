@@ -32,6 +32,10 @@ var (
 	// top level is not a JSON object.
 	ErrNotObject = errors.New("configmgr: top level is not a JSON object")
 
+	// ErrRejected reports a new version of a watched document that does not
+	// parse or validate: the [Live] keeps serving the last good one.
+	ErrRejected = errors.New("configmgr: new version rejected, keeping the last good one")
+
 	// ErrInvalidSchema reports a schema that is missing its object form,
 	// is not valid JSON, or does not compile.
 	ErrInvalidSchema = errors.New("configmgr: invalid schema")

@@ -76,6 +76,8 @@ type Backup struct {
 //     [errors.ErrUnsupported].
 //   - [SchemaStore]: the store keeps the schema. Without it [Open] needs
 //     [WithSchema] or [WithoutSchema].
+//   - [WatchStore]: the store can wait for a change. Without it, [Watch]
+//     polls.
 //   - [ImportStore]: the store can take in an environment with its history,
 //     atomically. [Migrate] needs it to copy backups into the store.
 //
@@ -135,6 +137,18 @@ type Snapshot struct {
 type BackupData struct {
 	Backup
 	Data []byte
+}
+
+// WatchStore is a [Store] that can wait for a document to change.
+//
+// Watch blocks until env's document may no longer be at revision rev (the
+// zero Revision: may exist now), or ctx ends. It returns at once if the
+// document has changed already. It may return early, but should not often:
+// [Watch] reloads after each return. An error other than ctx's makes [Watch]
+// fall back to polling for a while.
+type WatchStore interface {
+	Store
+	Watch(ctx context.Context, env string, rev Revision) error
 }
 
 // ImportStore is a [Store] that can take in a whole environment, history

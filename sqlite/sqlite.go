@@ -38,6 +38,7 @@ type options struct {
 	readOnly    bool
 	synchronous string
 	busyPoll    time.Duration
+	watchPoll   time.Duration
 }
 
 // WithCreate lets [Open] create the database file if it does not exist.
@@ -57,6 +58,11 @@ func WithSynchronous(mode string) Option {
 	return func(o *options) { o.synchronous = strings.ToUpper(mode) }
 }
 
+// WithPollInterval sets how often [Store.Watch] asks SQLite whether another
+// connection has committed (PRAGMA data_version, which reads no table). The
+// default is 100ms.
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.watchPoll = d } }
+
 // Store is a [configmgr.Store] in one SQLite database file. It is also an
 // [configmgr.UpdateStore] (a transaction per write), a
 // [configmgr.HistoryStore], a [configmgr.SchemaStore] and a
@@ -69,6 +75,7 @@ type Store struct {
 	db, ro   *sql.DB
 	path     string
 	busyPoll time.Duration
+	poll     time.Duration
 	writers  chan struct{} // one writer of this process at a time
 	closed   atomic.Bool
 }
@@ -78,14 +85,18 @@ var (
 	_ configmgr.HistoryStore = (*Store)(nil)
 	_ configmgr.SchemaStore  = (*Store)(nil)
 	_ configmgr.ImportStore  = (*Store)(nil)
+	_ configmgr.WatchStore   = (*Store)(nil)
 )
 
 // Open opens the database at path, creating its tables if they are missing.
 // The file must exist unless [WithCreate] is given.
 func Open(path string, opts ...Option) (*Store, error) {
-	o := options{synchronous: "FULL", busyPoll: 20 * time.Millisecond}
+	o := options{synchronous: "FULL", busyPoll: 20 * time.Millisecond, watchPoll: 100 * time.Millisecond}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.watchPoll <= 0 {
+		return nil, fmt.Errorf("sqlite: WithPollInterval(%v): the interval must be positive", o.watchPoll)
 	}
 	if o.synchronous != "FULL" && o.synchronous != "NORMAL" {
 		return nil, fmt.Errorf("sqlite: WithSynchronous(%q): use FULL or NORMAL", o.synchronous)
@@ -105,7 +116,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if o.readOnly {
 		mode = "&mode=ro"
 	}
-	s := &Store{path: path, busyPoll: o.busyPoll, writers: make(chan struct{}, 1)}
+	s := &Store{path: path, busyPoll: o.busyPoll, poll: o.watchPoll, writers: make(chan struct{}, 1)}
 	if s.db, err = sql.Open("sqlite3", uri+params+mode); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
@@ -477,6 +488,50 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 		return fmt.Errorf("sqlite: import %s: %w", env, driverError(err))
 	}
 	return nil
+}
+
+// Watch implements [configmgr.WatchStore]. It polls, at the interval set
+// with [WithPollInterval], SQLite's PRAGMA data_version on a connection of
+// its own, which changes when any other connection, in any process,
+// commits; only then does it read env's revision.
+func (s *Store) Watch(ctx context.Context, env string, rev configmgr.Revision) error {
+	if err := s.check(ctx, "watch", env); err != nil {
+		return err
+	}
+	conn, err := s.ro.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+	}
+	defer conn.Close()
+	last := int64(-1)
+	t := time.NewTicker(s.poll)
+	defer t.Stop()
+	for {
+		var v int64
+		if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
+			return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+		}
+		if v != last {
+			last = v
+			var cur int64
+			err := conn.QueryRowContext(ctx, `SELECT revision FROM documents WHERE env = ?`, env).Scan(&cur)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if rev != "" {
+					return nil
+				}
+			case err != nil:
+				return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+			case revision(cur) != rev:
+				return nil
+			}
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return fmt.Errorf("sqlite: watch %s: %w", env, ctx.Err())
+		}
+	}
 }
 
 // Close implements [configmgr.Store].

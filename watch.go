@@ -1,0 +1,271 @@
+package configmgr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// WatchOption configures [Watch]. When an option is given more than once,
+// the last one wins.
+type WatchOption func(*watchOptions)
+
+type watchOptions struct {
+	debounce time.Duration
+	poll     time.Duration
+}
+
+// WithDebounce sets how long [Watch] waits after a change is signalled
+// before it reloads, so that the burst of events of one save is one
+// reload. The default is 25ms. Writes through the same Manager are applied
+// at once.
+func WithDebounce(d time.Duration) WatchOption { return func(o *watchOptions) { o.debounce = d } }
+
+// WithPollInterval sets how often [Watch] polls a store that cannot signal
+// changes (one that is not a [WatchStore]), and how long it waits after a
+// store's watch fails before it tries again. The default is one second.
+func WithPollInterval(d time.Duration) WatchOption { return func(o *watchOptions) { o.poll = d } }
+
+// Live is a document decoded into a T that follows the stored document as
+// it changes. See [Watch].
+//
+// A Live is safe for concurrent use by multiple goroutines.
+type Live[T any] struct {
+	m      *Manager
+	env    string
+	o      watchOptions
+	cur    atomic.Pointer[T]
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu       sync.Mutex
+	rev      Revision // of cur
+	seenRev  Revision // the newest version looked at, good or not
+	rejected bool     // seenRev was rejected
+	err      error    // why the newest version was rejected; nil if it was applied
+	gen      uint64   // versions applied or rejected so far
+	seen     uint64   // of those, how many Next has returned
+	lastErr  error    // the rejection error of the newest event, if any
+	wake     chan struct{}
+}
+
+// Watch loads env into a new T, as [Manager.Load] does, and keeps it up to
+// date: a new version in the store is loaded, validated and, only if it is
+// good, applied. A version that fails to parse or validate is never
+// applied: the last good T stays, and the rejection is reported by
+// [Live.Err] and [Live.Next]. Watch fails if the first load does.
+//
+// Changes are noticed through the store when it is a [WatchStore] (the file
+// store watches its directory; the SQLite store polls cheaply), by polling
+// otherwise (see [WithPollInterval]), and at once for writes through m.
+// The same revision is never delivered twice.
+//
+// The Live runs one goroutine until ctx ends or [Live.Close] is called.
+func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOption) (*Live[T], error) {
+	o := watchOptions{debounce: 25 * time.Millisecond, poll: time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.poll <= 0 {
+		return nil, fmt.Errorf("configmgr: watch %s: WithPollInterval(%v): the interval must be positive", env, o.poll)
+	}
+	v := new(T)
+	rev, err := m.loadRev(ctx, env, v)
+	if err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithCancel(ctx)
+	l := &Live[T]{m: m, env: env, o: o, cancel: cancel, done: make(chan struct{}), rev: rev, seenRev: rev, wake: make(chan struct{})}
+	l.cur.Store(v)
+	go l.run(lctx)
+	return l, nil
+}
+
+// loadRev is Load that also returns the revision it loaded, or tried to.
+func (m *Manager) loadRev(ctx context.Context, env string, v any) (Revision, error) {
+	e, rev, err := m.currentRev(ctx, "watch", env)
+	if err != nil {
+		return rev, err
+	}
+	return rev, m.decode(e, env, v)
+}
+
+// Latest returns the newest good version. It takes no lock and does no
+// I/O: call it as often as needed, on every request. The T must not be
+// modified.
+func (l *Live[T]) Latest() *T { return l.cur.Load() }
+
+// Revision returns the revision of the version Latest returns.
+func (l *Live[T]) Revision() Revision {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.rev
+}
+
+// Err returns why the newest version of the document was rejected, or nil
+// if the newest version is the one Latest returns. The error wraps
+// [ErrRejected] and the cause, such as a *[ValidationError].
+func (l *Live[T]) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+// Next waits for the next version of the document after the last one Next
+// returned (or, the first time, after the one Watch loaded), and returns
+// the newest good T. If that version was rejected, Next returns the last
+// good T and an error wrapping [ErrRejected]. Versions that come faster than
+// Next is called are folded into the newest. After Close, Next returns an
+// error wrapping [ErrClosed].
+func (l *Live[T]) Next(ctx context.Context) (*T, error) {
+	for {
+		l.mu.Lock()
+		if l.gen > l.seen {
+			l.seen = l.gen
+			err := l.lastErr
+			l.mu.Unlock()
+			return l.cur.Load(), err
+		}
+		wake := l.wake
+		l.mu.Unlock()
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-l.done:
+			return nil, fmt.Errorf("configmgr: watch %s: %w", l.env, ErrClosed)
+		}
+	}
+}
+
+// Close stops watching and waits for the Live's goroutine to end. Latest
+// keeps returning the last good version.
+func (l *Live[T]) Close() error {
+	l.cancel()
+	<-l.done
+	return nil
+}
+
+// String describes the Live without its value.
+func (l *Live[T]) String() string {
+	return fmt.Sprintf("configmgr.Live{%s, revision %q}", l.env, l.Revision())
+}
+
+// GoString is String.
+func (l *Live[T]) GoString() string { return l.String() }
+
+func (l *Live[T]) run(ctx context.Context) {
+	defer close(l.done)
+	for {
+		local, err := l.wait(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil:
+			if !sleep(ctx, l.o.poll) {
+				return
+			}
+		case !local && l.o.debounce > 0:
+			if !sleep(ctx, l.o.debounce) {
+				return
+			}
+		}
+		l.reload(ctx)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// wait returns when the document may have changed: local is set for a
+// write through the Live's Manager.
+func (l *Live[T]) wait(ctx context.Context) (local bool, err error) {
+	changed := l.m.changedCh(l.env)
+	l.mu.Lock()
+	rev := l.seenRev
+	l.mu.Unlock()
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- l.waitStore(wctx, rev) }()
+	select {
+	case <-changed:
+		cancel()
+		<-errc
+		return true, nil
+	case err := <-errc:
+		return false, err
+	}
+}
+
+func (l *Live[T]) waitStore(ctx context.Context, rev Revision) error {
+	if ws, ok := l.m.store.(WatchStore); ok {
+		return ws.Watch(ctx, l.env, rev)
+	}
+	for {
+		if !sleep(ctx, l.o.poll) {
+			return ctx.Err()
+		}
+		doc, err := l.m.store.Get(ctx, l.env)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if rev != "" {
+				return nil
+			}
+		case err != nil:
+			return err
+		case doc.Revision != rev:
+			return nil
+		}
+	}
+}
+
+func (l *Live[T]) reload(ctx context.Context) {
+	v := new(T)
+	rev, err := l.m.loadRev(ctx, l.env, v)
+	if ctx.Err() != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			rev = ""
+		}
+		if l.rejected && rev == l.seenRev {
+			return // reported already
+		}
+		l.seenRev, l.rejected = rev, true
+		l.err = fmt.Errorf("configmgr: watch %s: %w: %w", l.env, ErrRejected, err)
+		l.event(l.err)
+		return
+	}
+	l.seenRev, l.rejected = rev, false
+	if rev == l.rev {
+		l.err = nil // back to the version being served
+		return
+	}
+	l.cur.Store(v)
+	l.rev, l.err = rev, nil
+	l.event(nil)
+}
+
+// event records an applied (err nil) or rejected version and wakes Next.
+func (l *Live[T]) event(err error) {
+	l.gen++
+	l.lastErr = err
+	close(l.wake)
+	l.wake = make(chan struct{})
+}
