@@ -60,6 +60,7 @@ type FileStore struct {
 
 	mu    sync.Mutex
 	cache map[string]statEntry
+	watch *dirWatch // started by the first Watch
 }
 
 // statEntry remembers a file's content by the key of its last stat, so that
@@ -561,6 +562,15 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 // Close implements [Store]. Calls after Close fail with [ErrClosed]; a write
 // already holding its lock finishes or fails whole.
 func (s *FileStore) Close() error {
-	s.closed.Store(true)
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.mu.Lock()
+	dw := s.watch
+	s.watch = nil
+	s.mu.Unlock()
+	if dw != nil {
+		dw.close()
+	}
 	return nil
 }

@@ -6,11 +6,25 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/fsnotify/fsnotify"
 )
 
 var _ WatchStore = (*FileStore)(nil)
+
+// dirWatch is a FileStore's one fsnotify watcher on its configuration
+// directory, shared by every Watch call: creating and closing a watcher per
+// call would cost milliseconds each (and inotify instances are limited).
+// It lives until the store is closed.
+type dirWatch struct {
+	w    *fsnotify.Watcher
+	done chan struct{}
+
+	mu   sync.Mutex
+	subs map[chan struct{}]string // subscriber -> file name it waits for
+	err  error                    // set when the watcher fails; it is then gone
+}
 
 // Watch implements [WatchStore] with fsnotify (inotify on Linux) on the
 // configuration directory, not on the file: an atomic rename replaces the
@@ -21,38 +35,125 @@ func (s *FileStore) Watch(ctx context.Context, env string, rev Revision) error {
 	if err := s.check(ctx, env); err != nil {
 		return fmt.Errorf("configmgr: watch %s: %w", env, err)
 	}
-	w, err := fsnotify.NewWatcher()
+	dw, err := s.dirWatch()
 	if err != nil {
 		return fmt.Errorf("configmgr: watch %s: %w", env, err)
 	}
-	defer w.Close()
-	if err := w.Add(s.dir); err != nil {
+	ch := make(chan struct{}, 1)
+	if err := dw.subscribe(ch, env+".json"); err != nil {
 		return fmt.Errorf("configmgr: watch %s: %w", env, err)
 	}
+	defer dw.unsubscribe(ch)
 	// Now that no change can be missed, see whether one came already.
 	if changed, err := s.changedSince(ctx, env, rev); changed || err != nil {
 		return err
 	}
-	name := env + ".json"
-	for {
-		select {
-		case ev, ok := <-w.Events:
-			if !ok {
-				return errors.New("configmgr: watch: watcher closed")
-			}
-			base := filepath.Base(ev.Name)
-			if base == name || strings.HasPrefix(base, "..") {
-				return nil
-			}
-		case err, ok := <-w.Errors:
-			if !ok {
-				return errors.New("configmgr: watch: watcher closed")
-			}
-			return fmt.Errorf("configmgr: watch %s: %w", env, err)
-		case <-ctx.Done():
-			return fmt.Errorf("configmgr: watch %s: %w", env, ctx.Err())
+	select {
+	case <-ch:
+		return dw.failure()
+	case <-ctx.Done():
+		return fmt.Errorf("configmgr: watch %s: %w", env, ctx.Err())
+	}
+}
+
+// dirWatch returns the store's watcher, starting it the first time.
+func (s *FileStore) dirWatch() (*dirWatch, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed.Load() { // Close sets closed before it takes mu
+		return nil, ErrClosed
+	}
+	if s.watch != nil {
+		if err := s.watch.failure(); err == nil {
+			return s.watch, nil
 		}
 	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Add(s.dir); err != nil {
+		w.Close()
+		return nil, err
+	}
+	dw := &dirWatch{w: w, done: make(chan struct{}), subs: map[chan struct{}]string{}}
+	go dw.run()
+	s.watch = dw
+	return dw, nil
+}
+
+func (dw *dirWatch) run() {
+	defer close(dw.done)
+	for {
+		select {
+		case ev, ok := <-dw.w.Events:
+			if !ok {
+				dw.fail(errors.New("watcher closed"))
+				return
+			}
+			base := filepath.Base(ev.Name)
+			dw.mu.Lock()
+			for ch, name := range dw.subs {
+				if base == name || strings.HasPrefix(base, "..") {
+					select {
+					case ch <- struct{}{}:
+					default:
+					}
+				}
+			}
+			dw.mu.Unlock()
+		case err, ok := <-dw.w.Errors:
+			if !ok {
+				err = errors.New("watcher closed")
+			}
+			dw.fail(err)
+			dw.w.Close()
+			return
+		}
+	}
+}
+
+// fail records err and wakes every subscriber, which then returns it.
+func (dw *dirWatch) fail(err error) {
+	dw.mu.Lock()
+	defer dw.mu.Unlock()
+	if dw.err == nil {
+		dw.err = err
+	}
+	for ch := range dw.subs {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (dw *dirWatch) failure() error {
+	dw.mu.Lock()
+	defer dw.mu.Unlock()
+	return dw.err
+}
+
+func (dw *dirWatch) subscribe(ch chan struct{}, name string) error {
+	dw.mu.Lock()
+	defer dw.mu.Unlock()
+	if dw.err != nil {
+		return dw.err
+	}
+	dw.subs[ch] = name
+	return nil
+}
+
+func (dw *dirWatch) unsubscribe(ch chan struct{}) {
+	dw.mu.Lock()
+	defer dw.mu.Unlock()
+	delete(dw.subs, ch)
+}
+
+// close stops the watcher and waits for its goroutine.
+func (dw *dirWatch) close() {
+	dw.w.Close()
+	<-dw.done
 }
 
 // changedSince reports whether env is no longer at rev.

@@ -160,17 +160,20 @@ func (l *Live[T]) GoString() string { return l.String() }
 func (l *Live[T]) run(ctx context.Context) {
 	defer close(l.done)
 	for {
-		local, err := l.wait(ctx)
+		changed := l.m.changedCh(l.env)
+		local, err := l.wait(ctx, changed)
 		if ctx.Err() != nil {
 			return
 		}
 		switch {
 		case err != nil:
-			if !sleep(ctx, l.o.poll) {
+			if !sleep(ctx, l.o.poll, nil) {
 				return
 			}
 		case !local && l.o.debounce > 0:
-			if !sleep(ctx, l.o.debounce) {
+			// Let the burst of one save settle; a write through the
+			// Manager, which may have caused the signal, ends the wait.
+			if !sleep(ctx, l.o.debounce, changed) {
 				return
 			}
 		}
@@ -178,21 +181,24 @@ func (l *Live[T]) run(ctx context.Context) {
 	}
 }
 
-func sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits for d, or until wake is closed; it reports false if ctx
+// ended first.
+func sleep(ctx context.Context, d time.Duration, wake <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
+		return true
+	case <-wake:
 		return true
 	case <-ctx.Done():
 		return false
 	}
 }
 
-// wait returns when the document may have changed: local is set for a
-// write through the Live's Manager.
-func (l *Live[T]) wait(ctx context.Context) (local bool, err error) {
-	changed := l.m.changedCh(l.env)
+// wait returns when the document may have changed: local is set when
+// changed, the signal of a write through the Live's Manager, fired.
+func (l *Live[T]) wait(ctx context.Context, changed <-chan struct{}) (local bool, err error) {
 	l.mu.Lock()
 	rev := l.seenRev
 	l.mu.Unlock()
@@ -215,7 +221,7 @@ func (l *Live[T]) waitStore(ctx context.Context, rev Revision) error {
 		return ws.Watch(ctx, l.env, rev)
 	}
 	for {
-		if !sleep(ctx, l.o.poll) {
+		if !sleep(ctx, l.o.poll, nil) {
 			return ctx.Err()
 		}
 		doc, err := l.m.store.Get(ctx, l.env)

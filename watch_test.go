@@ -261,7 +261,13 @@ func TestWatchOtherProcess(t *testing.T) {
 // TestWatchStops: cancelling the context or Close stops the Live with no
 // goroutine left behind.
 func TestWatchStops(t *testing.T) {
+	base := runtime.NumGoroutine()
 	m, _, _ := newManager(t, true)
+	// The file store runs one directory watcher from the first Watch until
+	// it is closed; start it before counting.
+	if err := m.Store().(configmgr.WatchStore).Watch(t.Context(), "dev", ""); err != nil {
+		t.Fatal(err) // returns at once: dev exists, so it is not at the zero revision
+	}
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(t.Context())
 	l1, err := configmgr.Watch[liveConfig](ctx, m, "dev")
@@ -283,16 +289,25 @@ func TestWatchStops(t *testing.T) {
 	if _, err := l2.Next(t.Context()); !errors.Is(err, configmgr.ErrClosed) {
 		t.Fatalf("Next after Close = %v", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<16)
-			t.Fatalf("goroutines: %d before, %d after stopping\n%s", before, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
-		}
-		runtime.Gosched()
-		time.Sleep(time.Millisecond)
-	}
+	waitGoroutines(t, before)
 	if l1.Latest().Cache.TTL != 1 {
 		t.Fatal("Latest after stopping")
+	}
+	// Closing the Manager stops the store's watcher too.
+	m.Close()
+	waitGoroutines(t, base)
+}
+
+// waitGoroutines waits, at most 5 seconds, for the number of goroutines
+// to come down to want.
+func waitGoroutines(t *testing.T, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > want {
+		if time.Now().After(deadline) {
+			buf := make([]byte, 1<<16)
+			t.Fatalf("goroutines: want %d, have %d\n%s", want, runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
