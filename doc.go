@@ -55,6 +55,16 @@
 // the backup against the current schema and backs up the current version
 // first, so a restore can be undone.
 //
+// # Live configuration
+//
+// [Watch] returns a [Live] handle whose Latest method is an atomic load of
+// the newest good version, for use on every request; a new version that
+// does not parse or validate is reported and never applied. See also
+// [WithEnvOverrides] (twelve-factor overrides from environment variables),
+// [Manager.Redact] and [Redacted] (secrets: properties marked "writeOnly"),
+// [Manager.SetSchema] (a schema change that every stored environment must
+// pass) and [Manager.Diff].
+//
 // # Documents
 //
 // Documents are JSON objects. Writes keep the existing key order and the
