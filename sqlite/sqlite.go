@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/configmgr/configmgr"
@@ -36,6 +37,7 @@ type Option func(*options)
 type options struct {
 	create      bool
 	readOnly    bool
+	immutable   bool
 	synchronous string
 	busyPoll    time.Duration
 	watchPoll   time.Duration
@@ -47,7 +49,8 @@ type options struct {
 func WithCreate() Option { return func(o *options) { o.create = true } }
 
 // WithReadOnly opens the database read-only: reads work, writes fail with
-// an error wrapping [ErrReadOnly].
+// an error wrapping [ErrReadOnly]. A database file that this process cannot
+// write, or one on a read-only file system, is opened so anyway.
 func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
 
 // WithSynchronous sets SQLite's synchronous mode: "FULL" (the default), in
@@ -109,12 +112,28 @@ func Open(path string, opts ...Option) (*Store, error) {
 		if !errors.Is(err, fs.ErrNotExist) || !o.create || o.readOnly {
 			return nil, fmt.Errorf("sqlite: open %s: %w (WithCreate creates a new database)", path, err)
 		}
+	} else if f, err := os.OpenFile(abs, os.O_RDWR, 0); err != nil {
+		// A file (or file system) that cannot be written is opened
+		// read-only: reads work, writes fail with ErrReadOnly.
+		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		o.readOnly = true
+		// On a read-only file system SQLite cannot make the WAL index it
+		// needs to share the file; nobody can change the file there, so
+		// it may read it as immutable.
+		o.immutable = errors.Is(err, syscall.EROFS)
+	} else {
+		f.Close()
 	}
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
 	params := fmt.Sprintf("?_txlock=immediate&_busy_timeout=%d&_synchronous=%s", o.busyPoll.Milliseconds(), o.synchronous)
-	mode := "&_journal_mode=WAL&mode=rwc"
+	mode, ro := "&_journal_mode=WAL&mode=rwc", "&mode=ro"
+	if o.immutable {
+		ro += "&immutable=1"
+	}
 	if o.readOnly {
-		mode = "&mode=ro"
+		mode = ro
 	}
 	s := &Store{path: path, busyPoll: o.busyPoll, poll: o.watchPoll, writers: make(chan struct{}, 1)}
 	if s.db, err = sql.Open("sqlite3", uri+params+mode); err != nil {
@@ -124,7 +143,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if s.ro, err = sql.Open("sqlite3", uri+params+"&mode=ro"); err != nil {
+	if s.ro, err = sql.Open("sqlite3", uri+params+ro); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
