@@ -261,7 +261,7 @@ func (m *Manager) OriginContext(ctx context.Context, env, pointer string) (Origi
 	if best != nil {
 		return Origin{Source: "env", Name: best.name}, nil
 	}
-	if _, ok := lookup(e.tree, path); ok {
+	if _, ok := lookupPlain(plain(e.tree), path); ok {
 		return Origin{Source: "store"}, nil
 	}
 	var withDefaults any
@@ -297,27 +297,6 @@ func splitPointer(p string) ([]string, error) {
 		toks[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
 	}
 	return toks, nil
-}
-
-func lookup(v any, path []string) (any, bool) {
-	for _, k := range path {
-		switch c := v.(type) {
-		case *object:
-			var ok bool
-			if v, ok = c.get(k); !ok {
-				return nil, false
-			}
-		case []any:
-			i, err := strconv.Atoi(k)
-			if err != nil || i < 0 || i >= len(c) {
-				return nil, false
-			}
-			v = c[i]
-		default:
-			return nil, false
-		}
-	}
-	return v, true
 }
 
 func lookupPlain(v any, path []string) (any, bool) {

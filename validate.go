@@ -1,7 +1,6 @@
 package configmgr
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -204,5 +203,3 @@ func compileSchema(c Compiler, schema []byte) (Validator, map[string]any, error)
 	}
 	return v, obj, nil
 }
-
-var _ = json.Number("")

@@ -9,9 +9,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
-	"log"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,18 +20,7 @@ import (
 )
 
 func main() {
-	log.SetFlags(0)
-	from := flag.String("from", tour.Sample(), "directory to copy the sample configuration from")
-	flag.Parse()
-	root, err := os.MkdirTemp("", "configmgr-migrate")
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = run(context.Background(), *from, root)
-	os.RemoveAll(root)
-	if err != nil {
-		log.Fatal(err)
-	}
+	tour.Main("migrate", func(from, root string) error { return run(context.Background(), from, root) })
 }
 
 func run(ctx context.Context, from, root string) error {

@@ -7,8 +7,6 @@
 package main
 
 import (
-	"flag"
-	"log"
 	"os"
 	"path/filepath"
 
@@ -16,20 +14,7 @@ import (
 	"github.com/configmgr/configmgr/internal/tour"
 )
 
-func main() {
-	log.SetFlags(0)
-	from := flag.String("from", tour.Sample(), "directory to copy the sample configuration from")
-	flag.Parse()
-	root, err := os.MkdirTemp("", "configmgr-quickstart")
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = run(*from, root)
-	os.RemoveAll(root)
-	if err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { tour.Main("quickstart", run) }
 
 func run(from, root string) error {
 	configDir := filepath.Join(root, "config")

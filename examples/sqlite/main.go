@@ -8,9 +8,7 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"log"
 	"os"
 	"path/filepath"
 
@@ -19,20 +17,7 @@ import (
 	"github.com/configmgr/configmgr/sqlite"
 )
 
-func main() {
-	log.SetFlags(0)
-	from := flag.String("from", tour.Sample(), "directory to copy the sample configuration from")
-	flag.Parse()
-	root, err := os.MkdirTemp("", "configmgr-sqlite")
-	if err != nil {
-		log.Fatal(err)
-	}
-	err = run(*from, root)
-	os.RemoveAll(root)
-	if err != nil {
-		log.Fatal(err)
-	}
-}
+func main() { tour.Main("sqlite", run) }
 
 func run(from, root string) error {
 	dbPath := filepath.Join(root, "config.db")

@@ -4,8 +4,10 @@ package tour
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -110,6 +112,23 @@ func Run(w io.Writer, m *configmgr.Manager) error {
 func nBackups(m *configmgr.Manager) int {
 	bs, _ := m.Backups("dev")
 	return len(bs)
+}
+
+// Main runs an example program: run gets the sample directory (or the one
+// given with -from) and a temporary directory that is removed afterwards.
+func Main(name string, run func(from, root string) error) {
+	log.SetFlags(0)
+	from := flag.String("from", Sample(), "directory to copy the sample configuration from")
+	flag.Parse()
+	root, err := os.MkdirTemp("", "configmgr-"+name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = run(*from, root)
+	os.RemoveAll(root)
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
 // Sample finds testdata/config in the module this program was built
