@@ -108,31 +108,104 @@ func TestWriteTooLarge(t *testing.T) {
 	}
 }
 
-// TestBackupDirUnwritable: if the backup cannot be taken, the write is
-// refused and the configuration is left as it was.
-func TestBackupDirUnwritable(t *testing.T) {
-	m, configDir, backupDir := newManager(t, true)
-	before := readFile(t, filepath.Join(configDir, "dev.json"))
-	if os.Geteuid() == 0 {
-		// root ignores permission bits: put a file where the directory was.
-		if err := os.RemoveAll(backupDir); err != nil {
+// TestBadSurroundings breaks what is around the documents (the schema,
+// the backup directory, the disk) and checks that the call fails with a
+// clear error and leaves the stored documents as they were.
+func TestBadSurroundings(t *testing.T) {
+	update := func(m *configmgr.Manager) error {
+		return m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}})
+	}
+	for _, tc := range []struct {
+		name    string
+		prepare func(t *testing.T, configDir, backupDir string)
+		call    func(configDir, backupDir string) error
+		check   func(error) bool
+	}{
+		{"invalid schema", func(t *testing.T, configDir, _ string) {
+			os.WriteFile(filepath.Join(configDir, "schema.json"), []byte(`{"type": 12}`), 0o600)
+		}, openAnd(nil), is(configmgr.ErrInvalidSchema)},
+		{"schema not JSON", func(t *testing.T, configDir, _ string) {
+			os.WriteFile(filepath.Join(configDir, "schema.json"), []byte(`{"type": `), 0o600)
+		}, openAnd(nil), is(configmgr.ErrInvalidSchema)},
+		{"missing schema", func(t *testing.T, configDir, _ string) {
+			os.Remove(filepath.Join(configDir, "schema.json"))
+		}, openAnd(nil), is(configmgr.ErrNotFound)},
+		{"backup directory cannot be written", func(t *testing.T, _, backupDir string) {}, openAnd(func(m *configmgr.Manager) error {
+			// Broken after New, which would refuse it.
+			backupDir := m.Store().(*configmgr.FileStore).BackupDir()
+			if os.Geteuid() == 0 {
+				// root ignores permission bits: put a file where the directory was.
+				os.RemoveAll(backupDir)
+				os.WriteFile(backupDir, nil, 0o600)
+			} else {
+				os.Chmod(backupDir, 0o500)
+				defer os.Chmod(backupDir, 0o700)
+			}
+			return update(m)
+		}), func(err error) bool {
+			return err != nil && strings.Contains(err.Error(), "back up") && (errors.Is(err, syscall.ENOTDIR) || errors.Is(err, os.ErrPermission))
+		}},
+		{"full disk", func(t *testing.T, configDir, backupDir string) {
+			fillDisk(t, configDir, backupDir)
+		}, openAnd(update), is(syscall.ENOSPC)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			configDir, backupDir := setup(t, true)
+			os.MkdirAll(backupDir, 0o700)
+			tc.prepare(t, configDir, backupDir)
+			before := readFile(t, filepath.Join(configDir, "dev.json"))
+			err := tc.call(configDir, backupDir)
+			if !tc.check(err) {
+				t.Fatalf("got %v", err)
+			}
+			if readFile(t, filepath.Join(configDir, "dev.json")) != before {
+				t.Fatal("the stored document changed")
+			}
+		})
+	}
+}
+
+// openAnd opens a Manager on the directories and runs call on it.
+func openAnd(call func(*configmgr.Manager) error) func(configDir, backupDir string) error {
+	return func(configDir, backupDir string) error {
+		m, err := configmgr.New(configDir, backupDir)
+		if err != nil || call == nil {
+			return err
+		}
+		defer m.Close()
+		return call(m)
+	}
+}
+
+// fillDisk moves the two directories onto a 64 KiB tmpfs and fills it.
+func fillDisk(t *testing.T, configDir, backupDir string) {
+	mnt := t.TempDir()
+	if err := syscall.Mount("tmpfs", mnt, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("cannot mount a tmpfs to fill (%v); TestDiskFull and TestWriteFaults cover the write path", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
+	for _, d := range []string{configDir, backupDir} {
+		tmp := filepath.Join(mnt, filepath.Base(d))
+		os.Mkdir(tmp, 0o700)
+		entries, _ := os.ReadDir(d)
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(d, e.Name()))
+			os.WriteFile(filepath.Join(tmp, e.Name()), data, 0o600)
+		}
+		os.RemoveAll(d)
+		if err := os.Symlink(tmp, d); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(backupDir, nil, 0o600); err != nil {
-			t.Fatal(err)
+	}
+	pad, err := os.Create(filepath.Join(mnt, "padding"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pad.Close()
+	chunk := make([]byte, 512)
+	for {
+		if _, err := pad.Write(chunk); err != nil {
+			return
 		}
-	} else {
-		os.Chmod(backupDir, 0o500)
-		t.Cleanup(func() { os.Chmod(backupDir, 0o700) })
-	}
-	err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}})
-	if err == nil || !strings.Contains(err.Error(), "back up") {
-		t.Fatalf("Update with an unwritable backup directory = %v", err)
-	}
-	if !errors.Is(err, syscall.ENOTDIR) && !errors.Is(err, os.ErrPermission) {
-		t.Fatalf("error %v does not keep its cause", err)
-	}
-	if readFile(t, filepath.Join(configDir, "dev.json")) != before {
-		t.Fatal("the configuration changed although its backup failed")
 	}
 }
