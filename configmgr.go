@@ -388,7 +388,8 @@ func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) erro
 }
 
 // UpdateFunc calls fn with the current document of env, as [Manager.Read]
-// returns it, and writes what fn leaves in it, as one atomic step: no other
+// returns it (but without environment overrides, which are never written),
+// and writes what fn leaves in it, as one atomic step: no other
 // writer, in this process or another, changes env in between. If fn returns
 // an error, nothing is written and UpdateFunc returns that error unchanged.
 //

@@ -63,7 +63,8 @@ type Live[T any] struct {
 // otherwise (see [WithPollInterval]), and at once for writes through m.
 // The same revision is never delivered twice.
 //
-// The Live runs one goroutine until ctx ends or [Live.Close] is called.
+// The Live runs one goroutine until ctx ends, [Live.Close] is called or
+// the Manager is closed.
 func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOption) (*Live[T], error) {
 	o := watchOptions{debounce: 25 * time.Millisecond, poll: time.Second}
 	for _, opt := range opts {
@@ -162,7 +163,7 @@ func (l *Live[T]) run(ctx context.Context) {
 	for {
 		changed := l.m.changedCh(l.env)
 		local, err := l.wait(ctx, changed)
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, ErrClosed) {
 			return
 		}
 		switch {
@@ -177,7 +178,9 @@ func (l *Live[T]) run(ctx context.Context) {
 				return
 			}
 		}
-		l.reload(ctx)
+		if !l.reload(ctx) {
+			return
+		}
 	}
 }
 
@@ -238,11 +241,13 @@ func (l *Live[T]) waitStore(ctx context.Context, rev Revision) error {
 	}
 }
 
-func (l *Live[T]) reload(ctx context.Context) {
+// reload loads the newest version and applies or rejects it. It reports
+// false when the Manager is closed, which ends the Live.
+func (l *Live[T]) reload(ctx context.Context) bool {
 	v := new(T)
 	rev, err := l.m.loadRev(ctx, l.env, v)
-	if ctx.Err() != nil {
-		return
+	if ctx.Err() != nil || errors.Is(err, ErrClosed) {
+		return false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -251,21 +256,22 @@ func (l *Live[T]) reload(ctx context.Context) {
 			rev = ""
 		}
 		if l.rejected && rev == l.seenRev {
-			return // reported already
+			return true // reported already
 		}
 		l.seenRev, l.rejected = rev, true
 		l.err = fmt.Errorf("configmgr: watch %s: %w: %w", l.env, ErrRejected, err)
 		l.event(l.err)
-		return
+		return true
 	}
 	l.seenRev, l.rejected = rev, false
 	if rev == l.rev {
 		l.err = nil // back to the version being served
-		return
+		return true
 	}
 	l.cur.Store(v)
 	l.rev, l.err = rev, nil
 	l.event(nil)
+	return true
 }
 
 // event records an applied (err nil) or rejected version and wakes Next.

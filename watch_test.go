@@ -311,3 +311,19 @@ func waitGoroutines(t *testing.T, want int) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestWatchManagerClosed: closing the Manager ends its Lives.
+func TestWatchManagerClosed(t *testing.T) {
+	m, _, _ := newManager(t, true)
+	l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev", configmgr.WithPollInterval(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if _, err := l.Next(ctx); !errors.Is(err, configmgr.ErrClosed) {
+		t.Fatalf("Next after the Manager closed = %v; want ErrClosed", err)
+	}
+	l.Close()
+}
