@@ -590,3 +590,26 @@ func TestUseAfterClose(t *testing.T) {
 		t.Fatalf("second Close = %v", err)
 	}
 }
+
+// TestSymlinkedConfig: a config file that is a symlink (to a file kept
+// elsewhere) is backed up by content, not as a link.
+func TestSymlinkedConfig(t *testing.T) {
+	m, configDir, _ := newManager(t, false)
+	elsewhere := filepath.Join(t.TempDir(), "dev.json")
+	data, _ := os.ReadFile("testdata/config/dev.json")
+	os.WriteFile(elsewhere, data, 0o600)
+	os.Symlink(elsewhere, filepath.Join(configDir, "dev.json"))
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	bs, _ := m.Backups("dev")
+	if len(bs) != 1 {
+		t.Fatalf("Backups = %v", bs)
+	}
+	if err := m.Restore("dev", bs[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(configDir, "dev.json")); got != string(data) {
+		t.Fatalf("restored:\n%s", got)
+	}
+}

@@ -321,6 +321,14 @@ func (s *FileStore) rotate(env string, ids []string, keep int) {
 func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) error {
 	err := s.step("backup:link")
 	if err == nil {
+		// Link only a regular file: a link to a symlink would keep the
+		// symlink, whose target may be relative or change.
+		var fi fs.FileInfo
+		if fi, err = os.Lstat(src); err == nil && !fi.Mode().IsRegular() {
+			err = errors.New("not a regular file")
+		}
+	}
+	if err == nil {
 		err = os.Link(src, dst)
 	}
 	if err != nil {
