@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/configmgr/configmgr"
@@ -214,56 +213,3 @@ func TestQueries(t *testing.T) {
 	}
 }
 
-// TestMigrateDiskFull migrates onto a database on a tiny tmpfs: the copy
-// fails with the disk full, and no environment is left half copied.
-func TestMigrateDiskFull(t *testing.T) {
-	ctx := t.Context()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=256k"); err != nil {
-		t.Skipf("cannot mount a tmpfs to fill (%v)", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	srcDir := t.TempDir()
-	src := fileStore(t, srcDir)
-	src.SetSchema(ctx, []byte(`{"type": "object"}`))
-	big := `{"blob": "` + strings.Repeat("x", 20000) + `"}`
-	for i := range 30 {
-		env := fmt.Sprintf("env%02d", i)
-		os.WriteFile(filepath.Join(srcDir, "config", env+".json"), []byte(big), 0o600)
-		for j := range 2 {
-			id := fmt.Sprintf("20240120_1000%02d", j)
-			os.WriteFile(filepath.Join(srcDir, "backups", env+".json.backup_"+id), []byte(big), 0o600)
-		}
-	}
-	db, err := sqlite.Open(filepath.Join(dir, "config.db"), sqlite.WithCreate())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	r, err := configmgr.Migrate(ctx, db, src)
-	if err == nil {
-		t.Fatal("migrating 1.8 MB onto 256 KiB succeeded")
-	}
-	if !strings.Contains(err.Error(), "full") {
-		t.Fatalf("Migrate on a full disk = %v", err)
-	}
-	t.Logf("copied %d environments before: %v", len(r.Copied), err)
-	envs, err := db.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(envs) != len(r.Copied) {
-		t.Fatalf("the database lists %d environments; the report copied %d", len(envs), len(r.Copied))
-	}
-	for _, env := range envs {
-		bs, _ := db.Backups(ctx, env)
-		if len(bs) != 2 {
-			t.Fatalf("%s was copied with %d of its 2 backups", env, len(bs))
-		}
-	}
-	var check string
-	rawDB(t, filepath.Join(dir, "config.db")).QueryRow(`PRAGMA integrity_check`).Scan(&check)
-	if check != "ok" {
-		t.Fatalf("integrity_check = %q", check)
-	}
-}

@@ -225,34 +225,3 @@ func TestBusyHonoursContext(t *testing.T) {
 	}
 }
 
-// TestReadOnlyFileSystem opens a database on a file system mounted
-// read-only: reads work, writes fail with ErrReadOnly.
-func TestReadOnlyFileSystem(t *testing.T) {
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=1m"); err != nil {
-		t.Skipf("cannot mount a tmpfs (%v); TestReadOnly covers WithReadOnly", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	src := sampleDB(t)
-	path := filepath.Join(dir, "config.db")
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Checkpointed by Close, the database is whole in its main file.
-	os.WriteFile(path, data, 0o600)
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size=1m"); err != nil {
-		t.Skipf("cannot remount read-only: %v", err)
-	}
-	m, err := sqlite.New(path)
-	if err != nil {
-		t.Fatalf("New on a read-only file system = %v", err)
-	}
-	defer m.Close()
-	if _, err := m.Read("dev"); err != nil {
-		t.Fatalf("Read = %v", err)
-	}
-	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); !errors.Is(err, sqlite.ErrReadOnly) {
-		t.Fatalf("Update on a read-only file system = %v; want ErrReadOnly", err)
-	}
-}
