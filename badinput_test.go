@@ -176,4 +176,3 @@ func openAnd(call func(*configmgr.Manager) error) func(configDir, backupDir stri
 		return call(m)
 	}
 }
-

@@ -212,4 +212,3 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("pointers and types: %v\nwant %s", got, want)
 	}
 }
-

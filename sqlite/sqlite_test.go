@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -224,4 +223,3 @@ func TestBusyHonoursContext(t *testing.T) {
 		t.Fatalf("the write after the lock was freed = %v", err)
 	}
 }
-
