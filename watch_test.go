@@ -248,14 +248,21 @@ func TestWatchOtherProcess(t *testing.T) {
 	}
 	defer l.Close()
 	start := time.Now()
-	if out, err := proctest.Command("increment", 1, configDir, backupDir).CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
+	cmd := proctest.Command("increment", 1, configDir, backupDir)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
 	}
 	v, err := next(t, l)
+	elapsed := time.Since(start)
+	if werr := cmd.Wait(); werr != nil {
+		t.Fatalf("%v: %s", werr, out.String())
+	}
 	if err != nil || v.Cache.TTL != 301 {
 		t.Fatalf("after another process's update: %+v, %v", v, err)
 	}
-	t.Logf("other process's write to Latest in %v (process start included)", time.Since(start).Round(time.Millisecond))
+	t.Logf("other process's write to Latest in %v (process start included)", elapsed.Round(time.Millisecond))
 }
 
 // TestWatchStops: cancelling the context or Close stops the Live with no
