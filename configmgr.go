@@ -410,8 +410,10 @@ func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg
 		if curErr != nil {
 			return nil, curErr
 		}
-		if err := m.validate(env, encodeDocument(cur)); err != nil {
-			return nil, err
+		if !m.knownValid(env, cur) {
+			if err := m.validate(env, encodeDocument(cur)); err != nil {
+				return nil, err
+			}
 		}
 		cfg := plain(cur).(map[string]any)
 		if err := fn(cfg); err != nil {
@@ -533,6 +535,16 @@ func (m *Manager) store1(ctx context.Context, env string, expect *Revision, buil
 			return fmt.Errorf("configmgr: update %s: %w", env, ctx.Err())
 		}
 	}
+}
+
+// knownValid reports whether tree is the cached stored document of env and
+// was validated, as stored, against the current schema.
+func (m *Manager) knownValid(env string, tree *object) bool {
+	st := m.sch.Load()
+	m.mu.Lock()
+	e := m.cache[env]
+	m.mu.Unlock()
+	return e != nil && e.tree == tree && e.sch == st && len(st.overrides) == 0
 }
 
 // treeFor parses a stored document, using the cache when it holds the same
