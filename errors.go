@@ -67,7 +67,7 @@ func (e *DecodeError) Error() string {
 		fmt.Fprintf(&b, " (key %q)", e.Key)
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "configmgr: "))
 	return b.String()
 }
 
