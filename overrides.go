@@ -228,6 +228,7 @@ type Origin struct {
 	Name string
 }
 
+// String returns "env NAME", "store" or "default".
 func (o Origin) String() string {
 	if o.Name != "" {
 		return o.Source + " " + o.Name

@@ -98,6 +98,7 @@ type Change struct {
 	Old, New any
 }
 
+// String describes the change in one line, values as JSON.
 func (c Change) String() string {
 	switch c.Kind {
 	case "added":
