@@ -58,18 +58,24 @@ func setTTL(t *testing.T, data string, ttl string) string {
 // TestWatchEditors changes the file the ways editors and deployments do,
 // and checks that each save is delivered once, with its new content.
 func TestWatchEditors(t *testing.T) {
+	// A save in several steps (vim's, or a write in place, which truncates
+	// first) is only whole once its last step is done; the debounce must
+	// outlast the gaps. The tests give those saves 100ms, so that a stalled
+	// test goroutine on a loaded machine does not split a save in two; a
+	// rename is atomic and runs with the default 25ms.
 	saves := []struct {
-		name string
-		save func(t *testing.T, dir, content string)
+		name     string
+		debounce time.Duration
+		save     func(t *testing.T, dir, content string)
 	}{
-		{"rename-save", func(t *testing.T, dir, content string) {
+		{"rename-save", 25 * time.Millisecond, func(t *testing.T, dir, content string) {
 			tmp := filepath.Join(dir, ".dev.json.swp")
 			os.WriteFile(tmp, []byte(content), 0o600)
 			if err := os.Rename(tmp, filepath.Join(dir, "dev.json")); err != nil {
 				t.Fatal(err)
 			}
 		}},
-		{"vim", func(t *testing.T, dir, content string) {
+		{"vim", 100 * time.Millisecond, func(t *testing.T, dir, content string) {
 			// vim's default: probe file, move the original to a backup,
 			// write a new file, delete the backup.
 			probe := filepath.Join(dir, "4913")
@@ -84,7 +90,7 @@ func TestWatchEditors(t *testing.T) {
 			f.Close()
 			os.Remove(path + "~")
 		}},
-		{"in-place", func(t *testing.T, dir, content string) {
+		{"in-place", 100 * time.Millisecond, func(t *testing.T, dir, content string) {
 			if err := os.WriteFile(filepath.Join(dir, "dev.json"), []byte(content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +99,7 @@ func TestWatchEditors(t *testing.T) {
 	for _, sv := range saves {
 		t.Run(sv.name, func(t *testing.T) {
 			m, configDir, _ := newManager(t, true)
-			l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev")
+			l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev", configmgr.WithDebounce(sv.debounce))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +125,7 @@ func TestWatchEditors(t *testing.T) {
 				}
 			}
 			quiet(t, l)
-			t.Logf("%s: change to Latest in %v", sv.name, latency.Round(time.Millisecond))
+			t.Logf("%s: change to Latest in %v (debounce %v)", sv.name, latency.Round(time.Millisecond), sv.debounce)
 		})
 	}
 }
@@ -182,7 +188,7 @@ func TestWatchRejectsBadVersions(t *testing.T) {
 			return errors.As(err, &ve) && ve.Violations[0].Pointer == "/cache/ttl"
 		}},
 	} {
-		os.WriteFile(path, []byte(bad.content), 0o600)
+		saveByRename(t, path, bad.content)
 		v, err := next(t, l)
 		if !errors.Is(err, configmgr.ErrRejected) || !bad.check(err) {
 			t.Fatalf("Next after a bad edit = %v", err)
@@ -194,10 +200,22 @@ func TestWatchRejectsBadVersions(t *testing.T) {
 			t.Fatalf("Err = %v", l.Err())
 		}
 	}
-	os.WriteFile(path, []byte(setTTL(t, orig, "777")), 0o600)
+	saveByRename(t, path, setTTL(t, orig, "777"))
 	v, err := next(t, l)
 	if err != nil || v.Cache.TTL != 777 || l.Err() != nil {
 		t.Fatalf("the good version after bad ones: %+v, %v, Err %v", v, err, l.Err())
+	}
+}
+
+// saveByRename replaces the file at path atomically, as most editors do.
+func saveByRename(t *testing.T, path, content string) {
+	t.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
 	}
 }
 

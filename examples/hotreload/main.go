@@ -118,7 +118,7 @@ func run(ctx context.Context, w io.Writer, root string) error {
 		return err
 	}
 	bad := strings.Replace(string(good), `"port": 5432`, `"port": 99999`, 1)
-	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+	if err := save(path, bad); err != nil {
 		return err
 	}
 	_, err = live.Next(ctx)
@@ -135,11 +135,21 @@ func run(ctx context.Context, w io.Writer, root string) error {
 
 	// The edit, fixed.
 	fixed := strings.Replace(string(good), `"port": 5432`, `"port": 6432`, 1)
-	if err := os.WriteFile(path, []byte(fixed), 0o600); err != nil {
+	if err := save(path, fixed); err != nil {
 		return err
 	}
 	if _, err := live.Next(ctx); err != nil {
 		return err
 	}
 	return show("after the fixed edit")
+}
+
+// save writes a file the way most editors do: a new file renamed over the
+// old one, so that a reader sees the old or the new content, never half.
+func save(path, content string) error {
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
