@@ -53,14 +53,12 @@ func (m *Manager) RestoreContext(ctx context.Context, env, backupID string) erro
 	if err != nil {
 		return err
 	}
-	source := env + " backup " + backupID
-	if _, err := m.parse(source, data); err != nil {
-		return err
-	}
-	if err := m.validate(source, data); err != nil {
+	// modify parses and validates what it stores; name the backup in the
+	// errors, since that is what is wrong.
+	if _, err := m.parse(env+" backup "+backupID, data); err != nil {
 		return err
 	}
 	return m.modify(ctx, "restore", env, nil, func(*object, error) (any, error) {
-		return data, nil
+		return source{data, env + " backup " + backupID}, nil
 	})
 }

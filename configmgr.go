@@ -433,10 +433,16 @@ type userError struct{ err error }
 
 func (e userError) Error() string { return e.err.Error() }
 
+// source is raw bytes to store as they are, named for error messages.
+type source struct {
+	data []byte
+	name string
+}
+
 // modify runs one read-modify-write of env. fn gets the current document
 // (nil and an error wrapping ErrNotFound if there is none, or nil and a
-// decode error if it does not parse) and returns the new tree, or raw bytes
-// to store as they are. The result is checked and stored, exclusively if the
+// decode error if it does not parse) and returns the new tree, or a source
+// to store as it is. The result is checked and stored, exclusively if the
 // store can, and otherwise with compare-and-swap retried on conflict.
 func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(cur *object, curErr error) (any, error)) error {
 	build := func(doc Document) ([]byte, error) {
@@ -454,19 +460,23 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 		if err != nil {
 			return nil, err
 		}
-		data, ok := out.([]byte)
-		if !ok {
+		var data []byte
+		name := env
+		switch out := out.(type) {
+		case source:
+			data, name = out.data, out.name
+		default:
 			data = encodeDocument(out)
 		}
 		if int64(len(data)) > m.o.maxSize {
 			return nil, fmt.Errorf("%w: %s %s would be %d bytes, the limit is %d", ErrTooLarge, op, env, len(data), m.o.maxSize)
 		}
-		if err := m.validate(env, data); err != nil {
+		if err := m.validate(name, data); err != nil {
 			return nil, err
 		}
 		return data, nil
 	}
-	err := m.store1(ctx, env, expect, build)
+	err := m.storeWith(ctx, env, expect, build)
 	var ue userError
 	if errors.As(err, &ue) {
 		return ue.err
@@ -500,8 +510,8 @@ func (m *Manager) changedCh(env string) <-chan struct{} {
 	return c
 }
 
-// store1 stores what build makes of the current document.
-func (m *Manager) store1(ctx context.Context, env string, expect *Revision, build func(Document) ([]byte, error)) error {
+// storeWith stores what build makes of the current document.
+func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, build func(Document) ([]byte, error)) error {
 	opts := PutOptions{Keep: m.o.keep}
 	if us, ok := m.store.(UpdateStore); ok {
 		_, err := us.Update(ctx, env, opts, build)

@@ -394,8 +394,8 @@ func TestRestoreValidatesBackup(t *testing.T) {
 	id := "20240120_100000"
 	os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte(`{"environment": "nope"}`), 0o600)
 	var ve *configmgr.ValidationError
-	if err := m.Restore("dev", id); !errors.As(err, &ve) {
-		t.Fatalf("Restore of an invalid backup = %v; want *ValidationError", err)
+	if err := m.Restore("dev", id); !errors.As(err, &ve) || ve.Source != "dev backup "+id {
+		t.Fatalf("Restore of an invalid backup = %v; want *ValidationError naming the backup", err)
 	}
 }
 

@@ -1,10 +1,8 @@
 package configmgr_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -12,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -133,29 +130,9 @@ func TestKillWriter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	var midWrite int
 	for i := range kills {
-		cmd := helper(t, "forever", configDir, backupDir, 0)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("kill %d: the writer did not start: %q %v %s", i, line, err, stderr.String())
-		}
-		// Let it write for a random while (each write takes a few fsyncs),
-		// then kill it wherever it is.
-		time.Sleep(time.Duration(rng.Int64N(int64(30 * time.Millisecond))))
-		cmd.Process.Signal(syscall.SIGKILL)
-		err = cmd.Wait()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("kill %d: the writer ended with %v, not by SIGKILL: %s", i, err, stderr.String())
+		// Each write takes a few fsyncs: kill within 30ms of the first.
+		if err := proctest.KillWhileWriting(helper(t, "forever", configDir, backupDir, 0), rng, 30*time.Millisecond); err != nil {
+			t.Fatalf("kill %d: %v", i, err)
 		}
 		if len(tempFiles(t, configDir, backupDir)) > 0 {
 			midWrite++

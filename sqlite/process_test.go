@@ -1,15 +1,12 @@
 package sqlite_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -73,24 +70,8 @@ func TestKillWriter(t *testing.T) {
 	m, path := newManager(t)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
 	for i := range kills {
-		cmd := helper("forever", path, 0)
-		out, _ := cmd.StdoutPipe()
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("kill %d: the writer did not start: %q %v %s", i, line, err, stderr.String())
-		}
-		time.Sleep(time.Duration(rng.Int64N(int64(20 * time.Millisecond))))
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-			t.Fatalf("kill %d: the writer ended with %v: %s", i, err, stderr.String())
+		if err := proctest.KillWhileWriting(helper("forever", path, 0), rng, 20*time.Millisecond); err != nil {
+			t.Fatalf("kill %d: %v", i, err)
 		}
 
 		var check string

@@ -4,11 +4,17 @@
 package proctest
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/configmgr/configmgr"
 )
@@ -92,4 +98,33 @@ func TTL(m *configmgr.Manager) (int64, error) {
 	c, _ := cfg["cache"].(map[string]any)
 	n, _ := c["ttl"].(json.Number)
 	return n.Int64()
+}
+
+// KillWhileWriting starts cmd in role "forever", waits for its first
+// write, lets it write for a random while below max, and kills it with
+// SIGKILL wherever it is. It returns an error if the writer did not start
+// or did not die by the signal.
+func KillWhileWriting(cmd *exec.Cmd, rng *rand.Rand, max time.Duration) error {
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("the writer did not start: %q %v %s", line, err, stderr.String())
+	}
+	time.Sleep(time.Duration(rng.Int64N(int64(max))))
+	cmd.Process.Signal(syscall.SIGKILL)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		return fmt.Errorf("the writer ended with %v, not by SIGKILL: %s", err, stderr.String())
+	}
+	return nil
 }
