@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,9 +54,14 @@ type entry struct {
 	plain map[string]any // with environment overrides
 
 	loadOnce sync.Once
-	loadJSON []byte // the document with schema defaults, for Load
+	loadDoc  any    // the document with schema defaults, for Load
+	loadJSON []byte // loadDoc encoded
 	loadErr  error
+	keysOK   sync.Map // reflect.Type -> keyCheck, for the types decoded into
 }
+
+// keyCheck is the result of checkKeys for one type.
+type keyCheck struct{ err error }
 
 // New returns a Manager over the JSON files in configDir, keeping backups
 // in backupDir (see [FileStore]). The schema is read from
@@ -206,6 +212,15 @@ func (m *Manager) ReadRevisionContext(ctx context.Context, env string) (map[stri
 // for missing properties of objects that are present (as ajv's useDefaults
 // does). Defaults are never written back. Errors are as for [Manager.Read];
 // a value that does not fit v is a *[DecodeError] naming the key.
+//
+// No value reaches a field of v unless the schema validated it under the
+// key it is decoded from. encoding/json matches keys to fields
+// case-insensitively, JSON Schema exactly: so a key that matches a field
+// only by case is a *[DecodeError] naming both, unless the schema declares
+// that very key (and not the field's name) and no other key of its object
+// reaches the field. An untagged field Port still takes "port" where the
+// schema declares "port"; "Port" beside a declared "port", or "port" and
+// "Port" together, is refused.
 func (m *Manager) Load(env string, v any) error {
 	return m.LoadContext(context.Background(), env, v)
 }
@@ -225,10 +240,20 @@ func (m *Manager) decode(e *entry, env string, v any) error {
 	e.loadOnce.Do(func() {
 		doc := copyPlain(e.plain)
 		applyDefaults(doc, e.sch.root, e.sch.root, 0)
+		e.loadDoc = doc
 		e.loadJSON, e.loadErr = json.Marshal(doc)
 	})
 	if e.loadErr != nil {
 		return fmt.Errorf("configmgr: load %s: %w", env, e.loadErr)
+	}
+	t := reflect.TypeOf(v)
+	kc, ok := e.keysOK.Load(t)
+	if !ok {
+		c := keyChecker{root: e.sch.root, source: env}
+		kc, _ = e.keysOK.LoadOrStore(t, keyCheck{c.check(e.loadDoc, t, e.sch.root, nil, 0)})
+	}
+	if err := kc.(keyCheck).err; err != nil {
+		return err
 	}
 	return decodeInto(e.loadJSON, v, env, m.o.strict)
 }

@@ -20,28 +20,12 @@ func schemaAt(root map[string]any, path []string) (node map[string]any, secret b
 		if node == nil {
 			return nil, false
 		}
-		node = deref(node, root)
-		if isWriteOnly(node) {
+		if isWriteOnly(deref(node, root)) {
 			return node, true
 		}
-		if p, ok := properties(node, root, 0)[k]; ok {
-			node = p
-			continue
-		}
-		if ap, ok := node["additionalProperties"].(map[string]any); ok {
-			node = ap
-			continue
-		}
-		switch items := node["items"].(type) {
-		case map[string]any:
-			node = items
-			continue
-		case []any:
-			if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < len(items) {
-				node, _ = items[i].(map[string]any)
-				continue
-			}
-		}
+		node = childSchema(node, root, k)
+	}
+	if node == nil {
 		return nil, false
 	}
 	node = deref(node, root)
