@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,9 +69,9 @@ type keyCheck struct{ err error }
 // configDir/schema.json and compiled once; if it is missing or invalid, New
 // fails, unless [WithoutSchema] or [WithSchema] says otherwise.
 func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	o := applyOptions(opts)
+	if err := o.misplacedError("new"); err != nil {
+		return nil, err
 	}
 	s, err := NewFileStore(configDir, backupDir, o.fileOpts...)
 	if err != nil {
@@ -88,12 +89,37 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 // [WithSchema], or else from the store if it is a [SchemaStore]; without
 // either, Open fails unless [WithoutSchema] is given. The Manager owns the
 // store: [Manager.Close] closes it.
+//
+// A store package's option (such as sqlite.WithCreate) or a [FileOption]
+// makes Open fail: the store is made already.
 func Open(s Store, opts ...Option) (*Manager, error) {
-	o := defaultOptions()
-	for _, opt := range opts {
-		opt(&o)
+	o := applyOptions(opts)
+	if len(o.fileOpts) > 0 {
+		o.misplaced = append(o.misplaced, "a FileOption")
+	}
+	if err := o.misplacedError("open"); err != nil {
+		return nil, err
 	}
 	return open(s, o)
+}
+
+func applyOptions(opts []Option) options {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applyOption(&o)
+		}
+	}
+	return o
+}
+
+// misplacedError reports the store options given to a constructor that
+// does not make that store.
+func (o *options) misplacedError(op string) error {
+	if len(o.misplaced) == 0 {
+		return nil
+	}
+	return fmt.Errorf("configmgr: %s: %s configures a store that %s does not make: give it to that store's constructor", op, strings.Join(o.misplaced, ", "), op)
 }
 
 func open(s Store, o options) (*Manager, error) {

@@ -7,7 +7,35 @@ import (
 
 // Option configures a [Manager] in [New] or [Open]. When an option is given
 // more than once, the last one wins.
-type Option func(*options)
+//
+// A [FileOption] is an Option too, for [New]. The option types of store
+// packages, such as sqlite.Option, embed [StoreOption], so that the store's
+// own Manager constructor (sqlite.New) takes the store's options and the
+// Manager's in one list.
+type Option interface {
+	applyOption(*options)
+}
+
+// optionFunc is the Option of this package's With... functions.
+type optionFunc func(*options)
+
+func (f optionFunc) applyOption(o *options) { f(o) }
+
+// StoreOption is embedded by the option type of a store package, such as
+// sqlite.Option, to make it an [Option]: the store's Manager constructor
+// (sqlite.New) then takes store and Manager options in one list, and picks
+// its own out by their type. Given to [New] or [Open], which make no such
+// store, a StoreOption makes them fail with an error naming it.
+type StoreOption struct {
+	// Name names the option in that error, such as "sqlite.WithCreate".
+	Name string
+}
+
+func (s StoreOption) applyOption(o *options) { o.misplaced = append(o.misplaced, s.Name) }
+
+// applyOption makes a FileOption an Option: [New] passes it to the
+// [FileStore] it makes.
+func (f FileOption) applyOption(o *options) { o.fileOpts = append(o.fileOpts, f) }
 
 type options struct {
 	keep          int
@@ -21,6 +49,7 @@ type options struct {
 	schemaOptions bool
 	envPrefix     string
 	environ       func() []string
+	misplaced     []string // StoreOptions of other packages
 }
 
 func defaultOptions() options {
@@ -36,42 +65,42 @@ func defaultOptions() options {
 // WithBackups sets how many backups of each environment a write keeps: the
 // newest n, counting the one it takes. The default is 5. A negative n keeps
 // every backup; zero takes none.
-func WithBackups(n int) Option { return func(o *options) { o.keep = n } }
+func WithBackups(n int) Option { return optionFunc(func(o *options) { o.keep = n }) }
 
 // WithMaxSize sets the largest document, in bytes, that the Manager reads or
 // writes; a larger one is refused with an error wrapping [ErrTooLarge]. The
 // default is 4 MiB.
-func WithMaxSize(n int64) Option { return func(o *options) { o.maxSize = n } }
+func WithMaxSize(n int64) Option { return optionFunc(func(o *options) { o.maxSize = n }) }
 
 // WithSchema sets the JSON Schema that every document must match, in place
 // of the one the store keeps (schema.json for the file store).
 func WithSchema(schema []byte) Option {
-	return func(o *options) {
+	return optionFunc(func(o *options) {
 		o.schema = append([]byte(nil), schema...)
 		o.noSchema = false
 		o.schemaOptions = true
-	}
+	})
 }
 
 // WithoutSchema lets the Manager run with no schema: documents are then
 // only checked to be JSON objects. Without it, a missing schema is an error.
 func WithoutSchema() Option {
-	return func(o *options) {
+	return optionFunc(func(o *options) {
 		o.schema = nil
 		o.noSchema = true
 		o.schemaOptions = true
-	}
+	})
 }
 
 // WithCompiler sets the engine that compiles and checks the schema. The
 // default is [GoJSONSchema] with no resources.
-func WithCompiler(c Compiler) Option { return func(o *options) { o.compiler = c } }
+func WithCompiler(c Compiler) Option { return optionFunc(func(o *options) { o.compiler = c }) }
 
 // WithDisallowUnknownFields makes [Manager.Load] fail when the document has
 // a key that the target struct has no field for, as
 // [encoding/json.Decoder.DisallowUnknownFields] does. By default such keys
 // are ignored, so that a struct may cover part of a document.
-func WithDisallowUnknownFields() Option { return func(o *options) { o.strict = true } }
+func WithDisallowUnknownFields() Option { return optionFunc(func(o *options) { o.strict = true }) }
 
 // WithEnvOverrides lets environment variables override values of every
 // document, twelve-factor style. PREFIX_DATABASE_PORT overrides
@@ -89,15 +118,16 @@ func WithDisallowUnknownFields() Option { return func(o *options) { o.strict = t
 // and [Watch] return, and are validated with it; they are never written to
 // the store, and [Manager.Write] and [Manager.Update] work on the stored
 // document. [Manager.Origin] says where a value came from.
-func WithEnvOverrides(prefix string) Option { return func(o *options) { o.envPrefix = prefix } }
+func WithEnvOverrides(prefix string) Option { return optionFunc(func(o *options) { o.envPrefix = prefix }) }
 
 // withEnviron replaces os.Environ for WithEnvOverrides, in tests.
-func withEnviron(environ func() []string) Option { return func(o *options) { o.environ = environ } }
+func withEnviron(environ func() []string) Option { return optionFunc(func(o *options) { o.environ = environ }) }
 
-// WithFileOptions passes options to the [FileStore] that [New] makes. It has
-// no effect in [Open].
+// WithFileOptions passes options to the [FileStore] that [New] makes, as
+// giving them to New directly does. [Open], which is given a store, fails
+// with them.
 func WithFileOptions(opts ...FileOption) Option {
-	return func(o *options) { o.fileOpts = append(o.fileOpts, opts...) }
+	return optionFunc(func(o *options) { o.fileOpts = append(o.fileOpts, opts...) })
 }
 
 // FileOption configures a [FileStore]. When an option is given more than

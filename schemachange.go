@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -92,4 +93,14 @@ func (m *Manager) SetSchemaContext(ctx context.Context, schema []byte) error {
 	clear(m.cache)
 	m.mu.Unlock()
 	return nil
+}
+
+// Schema returns the text of the schema the Manager validates with, or nil
+// if it runs without one ([WithoutSchema]).
+func (m *Manager) Schema() []byte {
+	raw := m.sch.Load().raw
+	if raw == nil {
+		return nil
+	}
+	return bytes.Clone(raw)
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/internal/backupid"
-	sqlite3 "github.com/mattn/go-sqlite3"
 )
 
 // Errors of this package, always returned wrapped.
@@ -30,9 +29,23 @@ var (
 	ErrReadOnly = errors.New("sqlite: database is read-only")
 )
 
-// Option configures [Open]. When an option is given more than once, the
-// last one wins.
-type Option func(*options)
+// Option configures the store that [Open] or [New] opens. When an option
+// is given more than once, the last one wins.
+//
+// An Option is also a [configmgr.Option], so that [New] takes it in one
+// list with the Manager's options:
+//
+//	m, err := sqlite.New("config.db", sqlite.WithCreate(), configmgr.WithSchema(schema))
+//
+// [configmgr.New] and [configmgr.Open] refuse it, naming it.
+type Option struct {
+	configmgr.StoreOption
+	apply func(*options)
+}
+
+func option(name string, apply func(*options)) Option {
+	return Option{StoreOption: configmgr.StoreOption{Name: "sqlite." + name}, apply: apply}
+}
 
 type options struct {
 	create      bool
@@ -41,30 +54,45 @@ type options struct {
 	synchronous string
 	busyPoll    time.Duration
 	watchPoll   time.Duration
+	importFrom  []string // configDir, backupDir
 }
 
 // WithCreate lets [Open] create the database file if it does not exist.
 // Without it, a missing file is an error, so that a mistyped path does not
 // quietly start an empty configuration.
-func WithCreate() Option { return func(o *options) { o.create = true } }
+func WithCreate() Option { return option("WithCreate", func(o *options) { o.create = true }) }
+
+// WithCreateFrom lets [Open] create the database, if it does not exist,
+// from the file store in configDir and backupDir (as [configmgr.New] reads
+// them): the schema, every environment and every backup, with their IDs,
+// as [configmgr.Migrate] copies them. The new database appears whole or not
+// at all. An existing database is opened as it is, so a service can keep
+// the option for good:
+//
+//	m, err := sqlite.New("config.db", sqlite.WithCreateFrom("config", "backups"))
+func WithCreateFrom(configDir, backupDir string) Option {
+	return option("WithCreateFrom", func(o *options) { o.importFrom = []string{configDir, backupDir} })
+}
 
 // WithReadOnly opens the database read-only: reads work, writes fail with
 // an error wrapping [ErrReadOnly]. A database file that this process cannot
 // write, or one on a read-only file system, is opened so anyway.
-func WithReadOnly() Option { return func(o *options) { o.readOnly = true } }
+func WithReadOnly() Option { return option("WithReadOnly", func(o *options) { o.readOnly = true }) }
 
 // WithSynchronous sets SQLite's synchronous mode: "FULL" (the default), in
 // which a committed write survives power loss, or "NORMAL", which is faster
 // but may lose the last commits on power loss (the database stays
 // consistent).
 func WithSynchronous(mode string) Option {
-	return func(o *options) { o.synchronous = strings.ToUpper(mode) }
+	return option("WithSynchronous", func(o *options) { o.synchronous = strings.ToUpper(mode) })
 }
 
 // WithPollInterval sets how often [Store.Watch] asks SQLite whether another
 // connection has committed (PRAGMA data_version, which reads no table). The
 // default is 100ms.
-func WithPollInterval(d time.Duration) Option { return func(o *options) { o.watchPoll = d } }
+func WithPollInterval(d time.Duration) Option {
+	return option("WithPollInterval", func(o *options) { o.watchPoll = d })
+}
 
 // Store is a [configmgr.Store] in one SQLite database file. It is also an
 // [configmgr.UpdateStore] (a transaction per write), a
@@ -91,12 +119,22 @@ var (
 	_ configmgr.WatchStore   = (*Store)(nil)
 )
 
-// Open opens the database at path, creating its tables if they are missing.
-// The file must exist unless [WithCreate] is given.
+// Open opens the database at path and returns it as a bare [Store]: the
+// layer that moves bytes, for [configmgr.Open], [configmgr.Migrate] and SQL
+// queries. Most programs want [New] instead, which returns a
+// [configmgr.Manager] over it in one call.
+//
+// The tables are created if they are missing. The file must exist unless
+// [WithCreate] or [WithCreateFrom] is given; a new file is made 0600 (its
+// -wal and -shm files take its mode), since it holds the configuration's
+// secrets, while an existing one keeps its mode. Anything at path but a
+// regular file is refused before SQLite touches it.
 func Open(path string, opts ...Option) (*Store, error) {
 	o := options{synchronous: "FULL", busyPoll: 20 * time.Millisecond, watchPoll: 100 * time.Millisecond}
 	for _, opt := range opts {
-		opt(&o)
+		if opt.apply != nil {
+			opt.apply(&o)
+		}
 	}
 	if o.watchPoll <= 0 {
 		return nil, fmt.Errorf("sqlite: WithPollInterval(%v): the interval must be positive", o.watchPoll)
@@ -108,11 +146,31 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if _, err := os.Stat(abs); err != nil {
-		if !errors.Is(err, fs.ErrNotExist) || !o.create || o.readOnly {
-			return nil, fmt.Errorf("sqlite: open %s: %w (WithCreate creates a new database)", path, err)
+	fi, err := os.Stat(abs)
+	switch {
+	case err == nil && !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("sqlite: open %s: not a regular file (%v)", path, fi.Mode().Type())
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	case err != nil && o.importFrom != nil && !o.readOnly:
+		if err := importFiles(abs, o); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
-	} else if f, err := os.OpenFile(abs, os.O_RDWR, 0); err != nil {
+		return open(path, abs, o)
+	case err != nil && (!o.create || o.readOnly):
+		return nil, fmt.Errorf("sqlite: open %s: %w: no database there (WithCreate creates one)", path, fs.ErrNotExist)
+	case err != nil:
+		created, err := createFile(abs)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		s, err := open(path, abs, o)
+		if err != nil && created {
+			removeDB(abs)
+		}
+		return s, err
+	}
+	if f, err := os.OpenFile(abs, os.O_RDWR, 0); err != nil {
 		// A file (or file system) that cannot be written is opened
 		// read-only: reads work, writes fail with ErrReadOnly.
 		if !errors.Is(err, fs.ErrPermission) && !errors.Is(err, syscall.EROFS) {
@@ -126,28 +184,100 @@ func Open(path string, opts ...Option) (*Store, error) {
 	} else {
 		f.Close()
 	}
+	return open(path, abs, o)
+}
+
+// createFile creates an empty database file, private: SQLite would create
+// it 0644 under the usual umask, and makes the -wal and -shm files with
+// the database file's mode. It reports false if another process created
+// the file first.
+func createFile(abs string) (bool, error) {
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, f.Close()
+}
+
+// removeDB removes a database file and the files SQLite keeps beside it.
+func removeDB(abs string) {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(abs + suffix)
+	}
+}
+
+func open(path, abs string, o options) (*Store, error) {
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(abs))
-	params := fmt.Sprintf("?_txlock=immediate&_busy_timeout=%d&_synchronous=%s", o.busyPoll.Milliseconds(), o.synchronous)
-	mode, ro := "&_journal_mode=WAL&mode=rwc", "&mode=ro"
+	rw, ro := params(o.busyPoll, o.synchronous, true)+"&mode=rwc", params(o.busyPoll, o.synchronous, false)+"&mode=ro"
 	if o.immutable {
 		ro += "&immutable=1"
 	}
 	if o.readOnly {
-		mode = ro
+		rw = ro
 	}
 	s := &Store{path: path, busyPoll: o.busyPoll, poll: o.watchPoll, writers: make(chan struct{}, 1)}
-	if s.db, err = sql.Open("sqlite3", uri+params+mode); err != nil {
+	var err error
+	if s.db, err = sql.Open(driverName, uri+rw); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
 	if err := s.init(o.readOnly); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if s.ro, err = sql.Open("sqlite3", uri+params+ro); err != nil {
+	if s.ro, err = sql.Open(driverName, uri+ro); err != nil {
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
 	return s, nil
+}
+
+// importFiles makes a new database at abs from the file store in
+// o.importFrom: it builds the database under a temporary name and links it
+// into place only when every environment is in, so a crash leaves either
+// no database or a whole one.
+func importFiles(abs string, o options) error {
+	files, err := configmgr.NewFileStore(o.importFrom[0], o.importFrom[1])
+	if err != nil {
+		return err
+	}
+	defer files.Close()
+	tmp := fmt.Sprintf("%s.import-%d", abs, time.Now().UnixNano())
+	if _, err := createFile(tmp); err != nil {
+		return err
+	}
+	defer removeDB(tmp)
+	s, err := open(tmp, tmp, o)
+	if err != nil {
+		return err
+	}
+	if _, err := configmgr.Migrate(context.Background(), s, files); err != nil {
+		s.Close()
+		return fmt.Errorf("import %s: %w", o.importFrom[0], err)
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	// A link, unlike a rename, never replaces a database another process
+	// made meanwhile: that one wins, and this copy is dropped.
+	if err := os.Link(tmp, abs); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncFile(filepath.Dir(abs))
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // init checks the format version and creates the tables.
@@ -207,8 +337,7 @@ func (s *Store) check(ctx context.Context, op, env string) error {
 // driverError turns a driver error into one of this package's, keeping the
 // driver's types out of the error chain.
 func driverError(err error) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrReadonly {
+	if code, ok := errorCode(err); ok && code == codeReadOnly {
 		return fmt.Errorf("%w: %v", ErrReadOnly, err)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -218,9 +347,16 @@ func driverError(err error) error {
 }
 
 func isBusy(err error) bool {
-	var se sqlite3.Error
-	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
+	code, ok := errorCode(err)
+	return ok && (code == codeBusy || code == codeLocked)
 }
+
+// SQLite's primary result codes, the same for every driver.
+const (
+	codeBusy     = 5
+	codeLocked   = 6
+	codeReadOnly = 8
+)
 
 // write runs fn in a BEGIN IMMEDIATE transaction, waiting for the
 // database's write lock as long as ctx allows.
@@ -562,20 +698,63 @@ func (s *Store) Close() error {
 }
 
 // New returns a [configmgr.Manager] over the database at path: the SQLite
-// twin of [configmgr.New]. The schema is the one stored in the database,
-// unless opts say otherwise ([configmgr.WithSchema],
-// [configmgr.WithoutSchema]).
+// twin of [configmgr.New], and what most programs call. ([Open] returns the
+// bare Store, for [configmgr.Migrate] and SQL queries.)
+//
+// opts mixes this package's options, which open the database, with the
+// Manager's:
+//
+//	m, err := sqlite.New("config.db")                                                // an existing database
+//	m, err := sqlite.New("config.db", sqlite.WithCreate(), configmgr.WithSchema(s)) // a new, empty one
+//	m, err := sqlite.New("config.db", sqlite.WithCreateFrom("config", "backups"))   // moving the files in
+//
+// The schema is the one stored in the database, unless opts say otherwise
+// ([configmgr.WithSchema], [configmgr.WithoutSchema]). A database that holds
+// neither a schema nor any environment keeps the schema given with
+// [configmgr.WithSchema], so that later opens need no option.
 func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
-	s, err := Open(path)
+	var own []Option
+	var mopts []configmgr.Option
+	for _, opt := range opts {
+		if so, ok := opt.(Option); ok {
+			own = append(own, so)
+		} else {
+			mopts = append(mopts, opt)
+		}
+	}
+	s, err := Open(path, own...)
 	if err != nil {
 		return nil, err
 	}
-	m, err := configmgr.Open(s, opts...)
+	m, err := configmgr.Open(s, mopts...)
+	if err == nil {
+		err = s.adoptSchema(m.Schema())
+	}
 	if err != nil {
-		s.Close()
+		if m != nil {
+			m.Close()
+		} else {
+			s.Close()
+		}
 		return nil, err
 	}
 	return m, nil
+}
+
+// adoptSchema stores schema in a database that holds no schema and no
+// environment.
+func (s *Store) adoptSchema(schema []byte) error {
+	if schema == nil {
+		return nil
+	}
+	ctx := context.Background()
+	if _, err := s.Schema(ctx); !errors.Is(err, configmgr.ErrNotFound) {
+		return nil
+	}
+	if envs, err := s.List(ctx); err != nil || len(envs) > 0 {
+		return err
+	}
+	return s.SetSchema(ctx, schema)
 }
 
 // String describes the store by its path.
