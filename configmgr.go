@@ -87,8 +87,10 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 
 // Open returns a Manager over any [Store]. The schema comes from
 // [WithSchema], or else from the store if it is a [SchemaStore]; without
-// either, Open fails unless [WithoutSchema] is given. The Manager owns the
-// store: [Manager.Close] closes it.
+// either, Open fails unless [WithoutSchema] is given. A SchemaStore that
+// holds neither a schema nor any environment (a new one) keeps the schema
+// given with WithSchema, so that it describes itself to later opens. The
+// Manager owns the store: [Manager.Close] closes it.
 //
 // A store package's option (such as sqlite.WithCreate) or a [FileOption]
 // makes Open fail: the store is made already.
@@ -155,7 +157,30 @@ func open(s Store, o options) (*Manager, error) {
 		return nil, errors.New("configmgr: open: WithEnvOverrides needs a schema to map variables onto")
 	}
 	m.sch.Store(st)
+	if o.schemaOptions && !o.noSchema {
+		if err := adoptSchema(s, schema); err != nil {
+			return nil, fmt.Errorf("configmgr: open: store the schema: %w", err)
+		}
+	}
 	return m, nil
+}
+
+// adoptSchema stores schema in s if s keeps schemas and holds neither a
+// schema nor any environment: a new store then describes itself, and later
+// opens need no WithSchema.
+func adoptSchema(s Store, schema []byte) error {
+	ss, ok := s.(SchemaStore)
+	if !ok {
+		return nil
+	}
+	ctx := context.Background()
+	if _, err := ss.Schema(ctx); !errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if envs, err := s.List(ctx); err != nil || len(envs) > 0 {
+		return err
+	}
+	return ss.SetSchema(ctx, schema)
 }
 
 // compile compiles schema and derives the state that depends on it.

@@ -496,7 +496,7 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 	}
 	defer unlock()
 	path := filepath.Join(s.dir, "schema.json")
-	perm := fs.FileMode(0o644)
+	perm := s.opts.perm
 	if old, err := os.ReadFile(path); err == nil {
 		if fi, err := os.Stat(path); err == nil {
 			perm = fi.Mode().Perm()

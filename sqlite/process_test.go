@@ -1,11 +1,13 @@
 package sqlite_test
 
 import (
+	"fmt"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +18,17 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(proctest.Env) == "createfrom" {
+		// args: -test.run=^$ -- 0 path configDir backupDir
+		args := os.Args[len(os.Args)-3:]
+		s, err := sqlite.Open(args[0], sqlite.WithCreateFrom(args[1], args[2]))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		s.Close()
+		os.Exit(0)
+	}
 	proctest.Main(func(args []string) (*configmgr.Manager, error) { return sqlite.New(args[0]) })
 	os.Exit(m.Run())
 }
@@ -114,4 +127,91 @@ func TestKillWriter(t *testing.T) {
 		fresh.Close()
 	}
 	_ = m
+}
+
+// TestKillCreateFrom kills processes that make a database from files
+// (WithCreateFrom) at random moments: afterwards there is either no
+// database or a whole one, and the next import removes what the killed
+// ones left.
+func TestKillCreateFrom(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes; skipped in -short")
+	}
+	const envs, kills = 150, 20
+	src := t.TempDir()
+	configDir, backupDir := filepath.Join(src, "config"), filepath.Join(src, "backups")
+	os.Mkdir(configDir, 0o700)
+	schema, _ := os.ReadFile("../testdata/config/schema.json")
+	os.WriteFile(filepath.Join(configDir, "schema.json"), schema, 0o600)
+	files, err := configmgr.New(configDir, backupDir, configmgr.WithBackups(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := sampleConfig(t)
+	for i := range envs {
+		env := fmt.Sprintf("env%03d", i)
+		if err := files.Write(env, dev); err != nil {
+			t.Fatal(err)
+		}
+		for ttl := range 3 {
+			if err := files.Update(env, map[string]any{"cache": map[string]any{"ttl": ttl}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	files.Close()
+
+	dir := t.TempDir()
+	run := func(path string) *exec.Cmd {
+		cmd := proctest.Command("createfrom", 0, path, configDir, backupDir)
+		cmd.Stderr = &strings.Builder{}
+		return cmd
+	}
+	// How long a whole import takes, to kill within it.
+	start := time.Now()
+	if cmd := run(filepath.Join(dir, "whole.db")); cmd.Run() != nil {
+		t.Fatalf("import: %s", cmd.Stderr)
+	}
+	took := time.Since(start)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	whole := 0
+	path := filepath.Join(dir, "config.db")
+	for i := range kills {
+		cmd := run(path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(took))))
+		cmd.Process.Kill()
+		cmd.Wait()
+		if _, err := os.Stat(path); err != nil {
+			continue // no database: fine
+		}
+		whole++
+		m, err := sqlite.New(path)
+		if err != nil {
+			t.Fatalf("kill %d: the database does not open: %v", i, err)
+		}
+		got, err := m.Environments()
+		m.Close()
+		if err != nil || len(got) != envs {
+			t.Fatalf("kill %d: the database has %d of %d environments, %v", i, len(got), envs, err)
+		}
+		removeDB(t, path) // to kill the next import too
+	}
+	if cmd := run(path); cmd.Run() != nil {
+		t.Fatalf("import after the kills: %s", cmd.Stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.import-*")); len(left) > 0 {
+		t.Fatalf("left behind after the kills and one more import: %v", left)
+	}
+	t.Logf("%d kills within a %v import: %d left a whole database, %d none", kills, took.Round(time.Millisecond), whole, kills-whole)
+}
+
+func removeDB(t *testing.T, path string) {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
 }

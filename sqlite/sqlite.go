@@ -16,6 +16,7 @@ import (
 
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/internal/backupid"
+	"github.com/gofrs/flock"
 )
 
 // Errors of this package, always returned wrapped.
@@ -237,14 +238,21 @@ func open(path, abs string, o options) (*Store, error) {
 // importFiles makes a new database at abs from the file store in
 // o.importFrom: it builds the database under a temporary name and links it
 // into place only when every environment is in, so a crash leaves either
-// no database or a whole one.
+// no database or a whole one. The temporary copy is guarded by a lock file
+// for as long as its import runs; the next import removes the copies of
+// dead ones.
 func importFiles(abs string, o options) error {
 	files, err := configmgr.NewFileStore(o.importFrom[0], o.importFrom[1])
 	if err != nil {
 		return err
 	}
 	defer files.Close()
-	tmp := fmt.Sprintf("%s.import-%d", abs, time.Now().UnixNano())
+	removeDeadImports(abs)
+	tmp, unlock, err := lockedTemp(abs)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if _, err := createFile(tmp); err != nil {
 		return err
 	}
@@ -269,6 +277,43 @@ func importFiles(abs string, o options) error {
 		return err
 	}
 	return syncFile(filepath.Dir(abs))
+}
+
+const importSuffix = ".import-"
+
+// lockedTemp returns a new temporary name beside abs whose lock file this
+// process holds, and the func that releases and removes the lock.
+func lockedTemp(abs string) (string, func(), error) {
+	for attempt := 0; ; attempt++ {
+		tmp := fmt.Sprintf("%s%s%d-%d", abs, importSuffix, os.Getpid(), time.Now().UnixNano())
+		fl := flock.New(tmp+".lock", flock.SetPermissions(0o600))
+		ok, err := fl.TryLock()
+		if err != nil {
+			return "", nil, err
+		}
+		// A lock on a file that a cleaner removed in between guards nothing.
+		if _, err := os.Stat(fl.Path()); ok && err == nil {
+			return tmp, func() { os.Remove(fl.Path()); fl.Unlock() }, nil
+		}
+		fl.Unlock()
+		if attempt == 10 {
+			return "", nil, errors.New("cannot lock a temporary file for the import")
+		}
+	}
+}
+
+// removeDeadImports removes the temporary copies, beside abs, of imports
+// whose process died: their lock files are no longer locked.
+func removeDeadImports(abs string) {
+	locks, _ := filepath.Glob(abs + importSuffix + "*.lock")
+	for _, lock := range locks {
+		fl := flock.New(lock)
+		if ok, _ := fl.TryLock(); ok {
+			removeDB(strings.TrimSuffix(lock, ".lock"))
+			os.Remove(lock)
+			fl.Unlock()
+		}
+	}
 }
 
 func syncFile(path string) error {
@@ -711,7 +756,8 @@ func (s *Store) Close() error {
 // The schema is the one stored in the database, unless opts say otherwise
 // ([configmgr.WithSchema], [configmgr.WithoutSchema]). A database that holds
 // neither a schema nor any environment keeps the schema given with
-// [configmgr.WithSchema], so that later opens need no option.
+// [configmgr.WithSchema] (see [configmgr.Open]), so that later opens need
+// no option.
 func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
 	var own []Option
 	var mopts []configmgr.Option
@@ -727,34 +773,11 @@ func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
 		return nil, err
 	}
 	m, err := configmgr.Open(s, mopts...)
-	if err == nil {
-		err = s.adoptSchema(m.Schema())
-	}
 	if err != nil {
-		if m != nil {
-			m.Close()
-		} else {
-			s.Close()
-		}
+		s.Close()
 		return nil, err
 	}
 	return m, nil
-}
-
-// adoptSchema stores schema in a database that holds no schema and no
-// environment.
-func (s *Store) adoptSchema(schema []byte) error {
-	if schema == nil {
-		return nil
-	}
-	ctx := context.Background()
-	if _, err := s.Schema(ctx); !errors.Is(err, configmgr.ErrNotFound) {
-		return nil
-	}
-	if envs, err := s.List(ctx); err != nil || len(envs) > 0 {
-		return err
-	}
-	return s.SetSchema(ctx, schema)
 }
 
 // String describes the store by its path.
