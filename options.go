@@ -118,10 +118,14 @@ func WithDisallowUnknownFields() Option { return optionFunc(func(o *options) { o
 // and [Watch] return, and are validated with it; they are never written to
 // the store, and [Manager.Write] and [Manager.Update] work on the stored
 // document. [Manager.Origin] says where a value came from.
-func WithEnvOverrides(prefix string) Option { return optionFunc(func(o *options) { o.envPrefix = prefix }) }
+func WithEnvOverrides(prefix string) Option {
+	return optionFunc(func(o *options) { o.envPrefix = prefix })
+}
 
 // withEnviron replaces os.Environ for WithEnvOverrides, in tests.
-func withEnviron(environ func() []string) Option { return optionFunc(func(o *options) { o.environ = environ }) }
+func withEnviron(environ func() []string) Option {
+	return optionFunc(func(o *options) { o.environ = environ })
+}
 
 // WithFileOptions passes options to the [FileStore] that [New] makes, as
 // giving them to New directly does. [Open], which is given a store, fails

@@ -1,9 +1,9 @@
 package sqlite_test
 
 import (
-	"fmt"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
