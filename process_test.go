@@ -44,6 +44,7 @@ func helper(t testing.TB, role, configDir, backupDir string, n int) *exec.Cmd {
 // UpdateFunc. Every call succeeds and the total is exact, while readers in
 // this process see a valid document throughout.
 func TestProcessesIncrement(t *testing.T) {
+	proctest.SkipShort(t)
 	const procs, each = 8, 200
 	configDir, backupDir := setup(t, true)
 	m, err := configmgr.New(configDir, backupDir)
@@ -120,6 +121,7 @@ func TestProcessesIncrement(t *testing.T) {
 // backup parse and validate, that the lock is free at once, and that
 // temporary files do not pile up.
 func TestKillWriter(t *testing.T) {
+	proctest.SkipShort(t)
 	const kills = 50
 	configDir, backupDir := setup(t, true)
 	m, err := configmgr.New(configDir, backupDir)

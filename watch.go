@@ -123,6 +123,11 @@ func (l *Live[T]) Err() error {
 // error wrapping [ErrClosed].
 func (l *Live[T]) Next(ctx context.Context) (*T, error) {
 	for {
+		select {
+		case <-l.done:
+			return nil, fmt.Errorf("configmgr: watch %s: %w", l.env, ErrClosed)
+		default:
+		}
 		l.mu.Lock()
 		if l.gen > l.seen {
 			l.seen = l.gen

@@ -259,6 +259,7 @@ func TestWatchOwnWrites(t *testing.T) {
 
 // TestWatchOtherProcess: a write by another process is seen.
 func TestWatchOtherProcess(t *testing.T) {
+	proctest.SkipShort(t)
 	m, configDir, backupDir := newManager(t, true)
 	l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev")
 	if err != nil {
@@ -351,4 +352,28 @@ func TestWatchManagerClosed(t *testing.T) {
 		t.Fatalf("Next after the Manager closed = %v; want ErrClosed", err)
 	}
 	l.Close()
+}
+
+// TestWatchNextAfterClose: a version that Next has not returned yet is not
+// returned after Close; Next reports ErrClosed.
+func TestWatchNextAfterClose(t *testing.T) {
+	m, _, _ := newManager(t, true)
+	l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 4}}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for l.Latest().Cache.TTL != 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("the update did not reach Latest within 5s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	l.Close()
+	if v, err := l.Next(t.Context()); !errors.Is(err, configmgr.ErrClosed) {
+		t.Fatalf("Next after Close = %+v, %v; want ErrClosed", v, err)
+	}
 }

@@ -49,6 +49,7 @@ func helper(role, path string, n int) *exec.Cmd { return proctest.Command(role, 
 // TestProcessesIncrement: 8 processes × 200 UpdateFunc increments on one
 // database end at exactly 1600, every call succeeding.
 func TestProcessesIncrement(t *testing.T) {
+	proctest.SkipShort(t)
 	const procs, each = 8, 200
 	m, path := newManager(t)
 	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 0}}); err != nil {
@@ -79,6 +80,7 @@ func TestProcessesIncrement(t *testing.T) {
 // each kill the database opens, passes PRAGMA integrity_check, every
 // document and backup validates, and the next write goes through at once.
 func TestKillWriter(t *testing.T) {
+	proctest.SkipShort(t)
 	const kills = 50
 	m, path := newManager(t)
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
@@ -134,9 +136,7 @@ func TestKillWriter(t *testing.T) {
 // database or a whole one, and the next import removes what the killed
 // ones left.
 func TestKillCreateFrom(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills processes; skipped in -short")
-	}
+	proctest.SkipShort(t)
 	const envs, kills = 150, 20
 	src := t.TempDir()
 	configDir, backupDir := filepath.Join(src, "config"), filepath.Join(src, "backups")

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/configmgr/configmgr"
@@ -127,4 +128,13 @@ func KillWhileWriting(cmd *exec.Cmd, rng *rand.Rand, max time.Duration) error {
 		return fmt.Errorf("the writer ended with %v, not by SIGKILL: %s", err, stderr.String())
 	}
 	return nil
+}
+
+// SkipShort skips a test that runs OS processes when the tests run with
+// -short, for a fast loop; CI runs everything.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs OS processes; skipped with -short")
+	}
 }
