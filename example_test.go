@@ -1,6 +1,7 @@
 package configmgr_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -198,4 +199,177 @@ func ExampleManager_Backups() {
 	backups, _ := m.Backups("dev")
 	fmt.Println(len(backups), backups[0].Time.After(backups[1].Time))
 	// Output: 3 true
+}
+
+// tempDirs makes an empty config directory and names a backup directory
+// in a new temporary directory, for the examples that start from nothing.
+func tempDirs() (configDir, backupDir string, cleanup func()) {
+	root, err := os.MkdirTemp("", "configmgr-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	configDir = filepath.Join(root, "config")
+	if err := os.Mkdir(configDir, 0o700); err != nil {
+		log.Fatal(err)
+	}
+	return configDir, filepath.Join(root, "backups"), func() { os.RemoveAll(root) }
+}
+
+const exampleSchema = `{
+  "type": "object",
+  "properties": {
+    "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+    "ttl": {"type": "integer", "minimum": 0},
+    "password": {"type": "string", "writeOnly": true}
+  }
+}`
+
+func ExampleWatch() {
+	configDir, backupDir, cleanup := tempDirs()
+	defer cleanup()
+	m, err := configmgr.New(configDir, backupDir, configmgr.WithSchema([]byte(exampleSchema)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Write("dev", map[string]any{"ttl": 300}); err != nil {
+		log.Fatal(err)
+	}
+
+	type Config struct {
+		TTL int `json:"ttl"`
+	}
+	live, err := configmgr.Watch[Config](context.Background(), m, "dev")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer live.Close()
+	fmt.Println("ttl:", live.Latest().TTL) // Latest is cheap: call it on every request
+
+	// Another writer (here the same Manager; it could be another process,
+	// or an editor) changes the document...
+	if err := m.Update("dev", map[string]any{"ttl": 600}); err != nil {
+		log.Fatal(err)
+	}
+	// ...and the Live follows. An invalid version would be rejected, and
+	// the last good one kept.
+	cfg, err := live.Next(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("ttl:", cfg.TTL)
+	// Output:
+	// ttl: 300
+	// ttl: 600
+}
+
+func ExampleMigrate() {
+	configDir, backupDir, cleanup := tempDirs()
+	defer cleanup()
+	m, err := configmgr.New(configDir, backupDir, configmgr.WithSchema([]byte(exampleSchema)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	m.Write("dev", map[string]any{"port": 8080})
+	m.Write("production", map[string]any{"port": 80})
+	m.Update("production", map[string]any{"port": 443})
+
+	// Copy the schema, every environment and every backup to another
+	// store: here the in-memory one, usually SQLite or back to files.
+	dst := storetest.NewMemStore()
+	report, err := configmgr.Migrate(context.Background(), dst, m.Store())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(report)
+	// Running it again changes nothing.
+	report, _ = configmgr.Migrate(context.Background(), dst, m.Store())
+	fmt.Println(report)
+	// Output:
+	// copied 2 environments (1 backups, 264 bytes), schema copied: true; 0 already identical
+	// nothing to do: 2 environments already identical
+}
+
+func ExampleManager_Diff() {
+	configDir, backupDir, cleanup := tempDirs()
+	defer cleanup()
+	m, err := configmgr.New(configDir, backupDir, configmgr.WithSchema([]byte(exampleSchema)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	m.Write("dev", map[string]any{"port": 8080, "password": "hunter2"})
+	m.Update("dev", map[string]any{"port": 8443, "ttl": 60, "password": "correct horse"})
+
+	// What changed since the newest backup: secrets ("writeOnly") are
+	// redacted.
+	backups, _ := m.Backups("dev")
+	changes, err := m.Diff("dev", backups[0].ID, "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range changes {
+		fmt.Println(c)
+	}
+	// Output:
+	// /password: "[REDACTED]" -> "[REDACTED]"
+	// /port: 8080 -> 8443
+	// /ttl added: 60
+}
+
+func ExampleManager_SetSchema() {
+	configDir, backupDir, cleanup := tempDirs()
+	defer cleanup()
+	m, err := configmgr.New(configDir, backupDir, configmgr.WithSchema([]byte(exampleSchema)))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	m.Write("dev", map[string]any{"port": 8080})
+	m.Write("production", map[string]any{"port": 80})
+
+	// A schema that a stored document would fail is refused, naming each.
+	err = m.SetSchema([]byte(`{"properties": {"port": {"minimum": 1024}}}`))
+	var sce *configmgr.SchemaChangeError
+	if errors.As(err, &sce) {
+		for env, why := range sce.Failures {
+			fmt.Println("refused:", env, "-", why)
+		}
+	}
+	// One that every document passes is stored, the old one backed up.
+	if err := m.SetSchema([]byte(`{"properties": {"port": {"minimum": 80}}}`)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("accepted")
+	// Output:
+	// refused: production - configmgr: production does not match the schema: /port: must be greater than or equal to 1024
+	// accepted
+}
+
+func ExampleWithEnvOverrides() {
+	configDir, backupDir, cleanup := tempDirs()
+	defer cleanup()
+	os.WriteFile(filepath.Join(configDir, "schema.json"), []byte(exampleSchema), 0o600)
+	os.WriteFile(filepath.Join(configDir, "dev.json"), []byte(`{"port": 8080, "ttl": 300}`), 0o600)
+
+	// As a container's environment would set it:
+	os.Setenv("APP_PORT", "9090")
+	defer os.Unsetenv("APP_PORT")
+
+	m, err := configmgr.New(configDir, backupDir, configmgr.WithEnvOverrides("APP"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	cfg, _ := m.Read("dev")
+	fmt.Println("port:", cfg["port"], "ttl:", cfg["ttl"])
+	origin, _ := m.Origin("dev", "/port")
+	fmt.Println("/port comes from", origin)
+	origin, _ = m.Origin("dev", "/ttl")
+	fmt.Println("/ttl comes from", origin)
+	// Output:
+	// port: 9090 ttl: 300
+	// /port comes from env APP_PORT
+	// /ttl comes from store
 }

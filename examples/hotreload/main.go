@@ -2,8 +2,7 @@
 // and follows changes without a restart: an update from another goroutine
 // is served at once, and an invalid hand edit of the file is rejected while
 // the service keeps its last good configuration. It binds 127.0.0.1 on a
-// free port, works on a temporary copy of testdata/config, and exits on its
-// own.
+// free port, works in a temporary directory, and exits on its own.
 //
 //	go run ./examples/hotreload
 package main
@@ -23,8 +22,25 @@ import (
 	"time"
 
 	"github.com/configmgr/configmgr"
-	"github.com/configmgr/configmgr/internal/tour"
 )
+
+const schema = `{
+  "type": "object",
+  "properties": {
+    "environment": {"type": "string"},
+    "database": {
+      "type": "object",
+      "properties": {
+        "host": {"type": "string"},
+        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "password": {"type": "string", "writeOnly": true}
+      },
+      "required": ["host", "port"]
+    },
+    "cache": {"type": "object", "properties": {"ttl": {"type": "integer", "minimum": 0}}}
+  },
+  "required": ["database"]
+}`
 
 // Config is what the service reads and serves. It has no field for the
 // password the document holds, so the password is never served.
@@ -56,14 +72,21 @@ func run(ctx context.Context, w io.Writer, root string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	configDir := filepath.Join(root, "config")
-	if err := tour.Copy(tour.Sample(), configDir); err != nil {
+	if err := os.MkdirAll(configDir, 0o700); err != nil {
 		return err
 	}
-	m, err := configmgr.New(configDir, filepath.Join(root, "backups"))
+	m, err := configmgr.New(configDir, filepath.Join(root, "backups"), configmgr.WithSchema([]byte(schema)))
 	if err != nil {
 		return err
 	}
 	defer m.Close()
+	if err := m.Write("dev", map[string]any{
+		"environment": "development",
+		"database":    map[string]any{"host": "localhost", "port": 5432, "password": "dev-password"},
+		"cache":       map[string]any{"ttl": 300},
+	}); err != nil {
+		return err
+	}
 	live, err := configmgr.Watch[Config](ctx, m, "dev")
 	if err != nil {
 		return err

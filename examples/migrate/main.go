@@ -1,7 +1,7 @@
-// Command migrate moves the sample configuration from JSON files to SQLite,
-// queries it there with SQL, changes it, and moves it back to files, which
-// come out byte for byte as they went in, but for the one changed line. It
-// works on temporary copies and leaves nothing behind.
+// Command migrate moves a configuration from JSON files to SQLite, queries
+// it there with SQL, changes it, and moves it back to files, which come out
+// byte for byte as they went in, but for the one changed line. It works in
+// a temporary directory and leaves nothing behind.
 //
 //	go run ./examples/migrate
 package main
@@ -10,28 +10,54 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/configmgr/configmgr"
-	"github.com/configmgr/configmgr/internal/tour"
 	"github.com/configmgr/configmgr/sqlite"
 )
 
+const schema = `{
+  "type": "object",
+  "properties": {
+    "cache": {"type": "object", "properties": {"ttl": {"type": "integer", "minimum": 0}}},
+    "features": {"type": "object", "additionalProperties": {"type": "boolean"}}
+  }
+}`
+
 func main() {
-	tour.Main("migrate", func(from, root string) error { return run(context.Background(), from, root) })
+	log.SetFlags(0)
+	root, err := os.MkdirTemp("", "migrate-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	err = run(context.Background(), root)
+	os.RemoveAll(root)
+	if err != nil {
+		log.Fatal(err)
+	}
 }
 
-func run(ctx context.Context, from, root string) error {
-	// The files, with one change made so that there is a backup to carry.
+func run(ctx context.Context, root string) error {
+	// The files: three environments, and one change to staging so that
+	// there is a backup to carry.
 	src := filepath.Join(root, "files")
-	if err := tour.Copy(from, filepath.Join(src, "config")); err != nil {
+	configDir := filepath.Join(src, "config")
+	if err := os.MkdirAll(configDir, 0o700); err != nil {
 		return err
 	}
-	m, err := configmgr.New(filepath.Join(src, "config"), filepath.Join(src, "backups"))
+	m, err := configmgr.New(configDir, filepath.Join(src, "backups"), configmgr.WithSchema([]byte(schema)))
 	if err != nil {
 		return err
+	}
+	defer m.Close()
+	for _, env := range []string{"dev", "staging", "production"} {
+		newUI := env != "production"
+		if err := m.Write(env, map[string]any{"cache": map[string]any{"ttl": 300}, "features": map[string]any{"new_ui": newUI}}); err != nil {
+			return err
+		}
 	}
 	if err := m.Update("staging", map[string]any{"cache": map[string]any{"ttl": 900}}); err != nil {
 		return err

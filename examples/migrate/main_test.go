@@ -1,13 +1,9 @@
 package main
 
-import (
-	"testing"
-
-	"github.com/configmgr/configmgr/internal/tour"
-)
+import "testing"
 
 func TestMigrateExample(t *testing.T) {
-	if err := run(t.Context(), tour.Sample(), t.TempDir()); err != nil {
+	if err := run(t.Context(), t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }

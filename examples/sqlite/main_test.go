@@ -1,13 +1,9 @@
 package main
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/configmgr/configmgr/internal/tour"
-)
-
-func TestSQLiteTour(t *testing.T) {
-	if err := run(tour.Sample(), t.TempDir()); err != nil {
+func TestSQLiteExample(t *testing.T) {
+	if err := run(t.TempDir()); err != nil {
 		t.Fatal(err)
 	}
 }
