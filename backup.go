@@ -6,10 +6,10 @@ import (
 	"fmt"
 )
 
-func (m *Manager) history(op, env string) (HistoryStore, error) {
+func (m *Manager) history() (HistoryStore, error) {
 	hs, ok := m.store.(HistoryStore)
 	if !ok {
-		return nil, fmt.Errorf("configmgr: %s %s: %T keeps no history: %w", op, env, m.store, errors.ErrUnsupported)
+		return nil, fmt.Errorf("%T keeps no history: %w", m.store, errors.ErrUnsupported)
 	}
 	return hs, nil
 }
@@ -22,14 +22,15 @@ func (m *Manager) Backups(env string) ([]Backup, error) {
 
 // BackupsContext is [Manager.Backups] with a context.
 func (m *Manager) BackupsContext(ctx context.Context, env string) ([]Backup, error) {
-	if err := m.check(ctx, "backups", env); err != nil {
-		return nil, err
+	if err := m.check(ctx, env); err != nil {
+		return nil, opError("backups", env, err)
 	}
-	hs, err := m.history("backups", env)
+	hs, err := m.history()
 	if err != nil {
-		return nil, err
+		return nil, opError("backups", env, err)
 	}
-	return hs.Backups(ctx, env)
+	bs, err := hs.Backups(ctx, env)
+	return bs, opError("backups", env, err)
 }
 
 // Restore makes backup backupID the current document of env again. The
@@ -42,23 +43,24 @@ func (m *Manager) Restore(env, backupID string) error {
 
 // RestoreContext is [Manager.Restore] with a context.
 func (m *Manager) RestoreContext(ctx context.Context, env, backupID string) error {
-	if err := m.check(ctx, "restore", env); err != nil {
-		return err
+	if err := m.check(ctx, env); err != nil {
+		return opError("restore", env, err)
 	}
-	hs, err := m.history("restore", env)
+	hs, err := m.history()
 	if err != nil {
-		return err
+		return opError("restore", env, err)
 	}
 	data, err := hs.ReadBackup(ctx, env, backupID)
 	if err != nil {
-		return err
+		return opError("restore", env, err)
 	}
 	// modify parses and validates what it stores; name the backup in the
 	// errors, since that is what is wrong.
-	if _, err := m.parse(env+" backup "+backupID, data); err != nil {
-		return err
+	name := "backup " + backupID
+	if _, err := m.parse(name, data); err != nil {
+		return opError("restore", env, err)
 	}
 	return m.modify(ctx, "restore", env, nil, func(*object, error) (any, error) {
-		return source{data, env + " backup " + backupID}, nil
+		return source{data, name}, nil
 	})
 }

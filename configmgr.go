@@ -75,12 +75,12 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 	}
 	s, err := NewFileStore(configDir, backupDir, o.fileOpts...)
 	if err != nil {
-		return nil, err
+		return nil, opError("new", "", err)
 	}
 	m, err := open(s, o)
 	if err != nil {
 		s.Close()
-		return nil, err
+		return nil, opError("new", "", err)
 	}
 	return m, nil
 }
@@ -97,12 +97,13 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 func Open(s Store, opts ...Option) (*Manager, error) {
 	o := applyOptions(opts)
 	if len(o.fileOpts) > 0 {
-		o.misplaced = append(o.misplaced, "a FileOption")
+		o.misplaced = append(o.misplaced, "configmgr.FileOption")
 	}
 	if err := o.misplacedError("open"); err != nil {
 		return nil, err
 	}
-	return open(s, o)
+	m, err := open(s, o)
+	return m, opError("open", "", err)
 }
 
 func applyOptions(opts []Option) options {
@@ -121,45 +122,50 @@ func (o *options) misplacedError(op string) error {
 	if len(o.misplaced) == 0 {
 		return nil
 	}
-	return fmt.Errorf("configmgr: %s: %s configures a store that %s does not make: give it to that store's constructor", op, strings.Join(o.misplaced, ", "), op)
+	to := "configmgr.New or NewFileStore"
+	if pkg, _, _ := strings.Cut(o.misplaced[0], "."); pkg != "configmgr" {
+		to = pkg + ".New or " + pkg + ".Open"
+	}
+	return opError(op, "", fmt.Errorf("%s configures a store that %s does not make: give it to %s", strings.Join(o.misplaced, ", "), "configmgr."+strings.ToUpper(op[:1])+op[1:], to))
 }
 
+// open makes the Manager; its errors are bare, for New and Open to wrap.
 func open(s Store, o options) (*Manager, error) {
 	if s == nil {
-		return nil, errors.New("configmgr: open: nil Store")
+		return nil, errors.New("nil Store")
 	}
 	if o.maxSize <= 0 {
-		return nil, fmt.Errorf("configmgr: open: WithMaxSize(%d): the limit must be positive", o.maxSize)
+		return nil, fmt.Errorf("WithMaxSize(%d): the limit must be positive", o.maxSize)
 	}
 	if o.compiler == nil {
-		return nil, errors.New("configmgr: open: WithCompiler(nil)")
+		return nil, errors.New("WithCompiler(nil)")
 	}
 	m := &Manager{store: s, o: o, cache: map[string]*entry{}, changed: map[string]chan struct{}{}}
 	schema := o.schema
 	if !o.schemaOptions {
 		ss, ok := s.(SchemaStore)
 		if !ok {
-			return nil, fmt.Errorf("configmgr: open: %w: the store keeps no schema; use WithSchema, or WithoutSchema to run without one", ErrNotFound)
+			return nil, fmt.Errorf("%w: the store keeps no schema; use WithSchema, or WithoutSchema to run without one", ErrNotFound)
 		}
 		var err error
 		schema, err = ss.Schema(context.Background())
 		if err != nil {
-			return nil, fmt.Errorf("%w (use WithoutSchema to run without one)", err)
+			return nil, fmt.Errorf("schema: %w (use WithSchema to give one, or WithoutSchema to run without one)", cause(err))
 		}
 	}
 	st := &schemaState{}
 	if !o.noSchema {
 		var err error
 		if st, err = m.compile(schema); err != nil {
-			return nil, fmt.Errorf("configmgr: open: %w", err)
+			return nil, err
 		}
 	} else if o.envPrefix != "" {
-		return nil, errors.New("configmgr: open: WithEnvOverrides needs a schema to map variables onto")
+		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
 	}
 	m.sch.Store(st)
 	if o.schemaOptions && !o.noSchema {
 		if err := adoptSchema(s, schema); err != nil {
-			return nil, fmt.Errorf("configmgr: open: store the schema: %w", err)
+			return nil, fmt.Errorf("store the schema: %w", cause(err))
 		}
 	}
 	return m, nil
@@ -185,7 +191,7 @@ func adoptSchema(s Store, schema []byte) error {
 
 // compile compiles schema and derives the state that depends on it.
 func (m *Manager) compile(schema []byte) (*schemaState, error) {
-	v, root, err := compileSchema(m.o.compiler, schema)
+	v, root, err := compileSchema(m.o.compiler, schema, m.location(""))
 	if err != nil {
 		return nil, err
 	}
@@ -210,22 +216,85 @@ func (m *Manager) Close() error {
 	return m.store.Close()
 }
 
-func (m *Manager) check(ctx context.Context, op, env string) error {
-	var err error
+// check returns why a call on env cannot start, bare.
+func (m *Manager) check(ctx context.Context, env string) error {
 	switch {
 	case ctx == nil:
-		err = errors.New("nil Context")
+		return errors.New("nil Context")
 	case m.closed.Load():
-		err = ErrClosed
-	default:
-		if err = CheckName(env); err == nil {
-			err = ctx.Err()
+		return ErrClosed
+	}
+	if err := CheckName(env); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// location names where env's document (or for "", the schema) is kept,
+// for error messages: the store's [LocationStore.Location], or the
+// environment's name.
+func (m *Manager) location(env string) string {
+	if ls, ok := m.store.(LocationStore); ok {
+		return ls.Location(env)
+	}
+	if env == "" {
+		return "the schema"
+	}
+	return env
+}
+
+// notFound adds to err, which says that env does not exist, the
+// environments that do (the first few), and the closest name.
+func (m *Manager) notFound(ctx context.Context, env string, err error) error {
+	envs, lerr := m.store.List(ctx)
+	if lerr != nil {
+		return err
+	}
+	if len(envs) == 0 {
+		return fmt.Errorf("%w (there are no environments yet)", err)
+	}
+	const few = 8
+	list := strings.Join(envs[:min(len(envs), few)], ", ")
+	if len(envs) > few {
+		list += fmt.Sprintf(", and %d more", len(envs)-few)
+	}
+	if near := closest(env, envs); near != "" {
+		return fmt.Errorf("%w (environments: %s; did you mean %q?)", err, list, near)
+	}
+	return fmt.Errorf("%w (environments: %s)", err, list)
+}
+
+// closest returns the name in names nearest to name, if it is at most two
+// edits away (ignoring case), or "".
+func closest(name string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
 	}
-	return nil
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Read returns the document of env, validated, with numbers as
@@ -251,9 +320,9 @@ func (m *Manager) ReadRevision(env string) (map[string]any, Revision, error) {
 
 // ReadRevisionContext is [Manager.ReadRevision] with a context.
 func (m *Manager) ReadRevisionContext(ctx context.Context, env string) (map[string]any, Revision, error) {
-	e, err := m.current(ctx, "read", env)
+	e, err := m.current(ctx, env)
 	if err != nil {
-		return nil, "", err
+		return nil, "", opError("read", env, err)
 	}
 	return copyPlain(e.plain).(map[string]any), e.rev, nil
 }
@@ -278,11 +347,11 @@ func (m *Manager) Load(env string, v any) error {
 
 // LoadContext is [Manager.Load] with a context.
 func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
-	e, err := m.current(ctx, "load", env)
-	if err != nil {
-		return err
+	e, err := m.current(ctx, env)
+	if err == nil {
+		err = m.decode(e, env, v)
 	}
-	return m.decode(e, env, v)
+	return opError("load", env, err)
 }
 
 // decode fills schema defaults into e's document (once per entry) and
@@ -295,35 +364,39 @@ func (m *Manager) decode(e *entry, env string, v any) error {
 		e.loadJSON, e.loadErr = json.Marshal(doc)
 	})
 	if e.loadErr != nil {
-		return fmt.Errorf("configmgr: load %s: %w", env, e.loadErr)
+		return e.loadErr
 	}
+	source := m.location(env)
 	t := reflect.TypeOf(v)
 	kc, ok := e.keysOK.Load(t)
 	if !ok {
-		c := keyChecker{root: e.sch.root, source: env}
+		c := keyChecker{root: e.sch.root, source: source}
 		kc, _ = e.keysOK.LoadOrStore(t, keyCheck{c.check(e.loadDoc, t, e.sch.root, nil, 0)})
 	}
 	if err := kc.(keyCheck).err; err != nil {
 		return err
 	}
-	return decodeInto(e.loadJSON, v, env, m.o.strict)
+	return decodeInto(e.loadJSON, v, source, m.o.strict)
 }
 
 // current returns the parsed and validated document of env, from the cache
-// if the store reports the revision cached.
-func (m *Manager) current(ctx context.Context, op, env string) (*entry, error) {
-	e, _, err := m.currentRev(ctx, op, env)
+// if the store reports the revision cached. Its errors are bare.
+func (m *Manager) current(ctx context.Context, env string) (*entry, error) {
+	e, _, err := m.currentRev(ctx, env)
 	return e, err
 }
 
 // currentRev is current that also returns the revision it read, even when
 // that version does not parse or validate.
-func (m *Manager) currentRev(ctx context.Context, op, env string) (*entry, Revision, error) {
-	if err := m.check(ctx, op, env); err != nil {
+func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision, error) {
+	if err := m.check(ctx, env); err != nil {
 		return nil, "", err
 	}
 	doc, err := m.store.Get(ctx, env)
 	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			err = m.notFound(ctx, env, cause(err))
+		}
 		return nil, "", err
 	}
 	st := m.sch.Load()
@@ -333,7 +406,7 @@ func (m *Manager) currentRev(ctx context.Context, op, env string) (*entry, Revis
 	if e != nil && e.rev == doc.Revision && e.sch == st {
 		return e, doc.Revision, nil
 	}
-	tree, err := m.parse(env, doc.Data)
+	tree, err := m.parse(m.location(env), doc.Data)
 	if err != nil {
 		return nil, doc.Revision, err
 	}
@@ -342,7 +415,7 @@ func (m *Manager) currentRev(ctx context.Context, op, env string) (*entry, Revis
 		eff = applyOverrides(tree, st.overrides)
 		data = encodeDocument(eff)
 	}
-	if err := validateWith(st, env, data); err != nil {
+	if err := validateWith(st, m.location(env), data); err != nil {
 		return nil, doc.Revision, err
 	}
 	e = &entry{rev: doc.Revision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}
@@ -379,12 +452,12 @@ func validateWith(st *schemaState, source string, data []byte) error {
 }
 
 // treeOf turns a caller's value into a document tree via encoding/json.
-func treeOf(op, env string, v any) (any, error) {
+func treeOf(v any) (any, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+		return nil, err
 	}
-	return parseDocument(data, op+" "+env, false)
+	return parseDocument(data, "the value given", false)
 }
 
 // Write replaces the document of env with cfg, any value that encodes to a
@@ -414,15 +487,15 @@ func (m *Manager) CompareAndWriteContext(ctx context.Context, env string, rev Re
 }
 
 func (m *Manager) write(ctx context.Context, op, env string, cfg any, expect *Revision) error {
-	if err := m.check(ctx, op, env); err != nil {
-		return err
+	if err := m.check(ctx, env); err != nil {
+		return opError(op, env, err)
 	}
-	nv, err := treeOf(op, env, cfg)
+	nv, err := treeOf(cfg)
 	if err != nil {
-		return err
+		return opError(op, env, err)
 	}
 	if _, ok := nv.(*object); !ok {
-		return fmt.Errorf("configmgr: %s %s: %w", op, env, ErrNotObject)
+		return opError(op, env, ErrNotObject)
 	}
 	return m.modify(ctx, op, env, expect, func(cur *object, curErr error) (any, error) {
 		if cur == nil {
@@ -444,12 +517,12 @@ func (m *Manager) Update(env string, patch any) error {
 
 // UpdateContext is [Manager.Update] with a context.
 func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) error {
-	if err := m.check(ctx, "update", env); err != nil {
-		return err
+	if err := m.check(ctx, env); err != nil {
+		return opError("update", env, err)
 	}
-	p, err := treeOf("update", env, patch)
+	p, err := treeOf(patch)
 	if err != nil {
-		return err
+		return opError("update", env, err)
 	}
 	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
 		if curErr != nil {
@@ -457,7 +530,7 @@ func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) erro
 		}
 		res, ok := mergePatch(cur, p).(*object)
 		if !ok {
-			return nil, fmt.Errorf("configmgr: update %s: %w: the patch replaces the document with a non-object", env, ErrNotObject)
+			return nil, fmt.Errorf("%w: the patch replaces the document with a non-object", ErrNotObject)
 		}
 		return res, nil
 	})
@@ -479,15 +552,15 @@ func (m *Manager) UpdateFunc(env string, fn func(cfg map[string]any) error) erro
 
 // UpdateFuncContext is [Manager.UpdateFunc] with a context.
 func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg map[string]any) error) error {
-	if err := m.check(ctx, "update", env); err != nil {
-		return err
+	if err := m.check(ctx, env); err != nil {
+		return opError("update", env, err)
 	}
 	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
 		if curErr != nil {
 			return nil, curErr
 		}
 		if !m.knownValid(env, cur) {
-			if err := m.validate(env, encodeDocument(cur)); err != nil {
+			if err := m.validate(m.location(env), encodeDocument(cur)); err != nil {
 				return nil, err
 			}
 		}
@@ -495,7 +568,7 @@ func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg
 		if err := fn(cfg); err != nil {
 			return nil, userError{err}
 		}
-		nv, err := treeOf("update", env, cfg)
+		nv, err := treeOf(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -519,16 +592,17 @@ type source struct {
 // (nil and an error wrapping ErrNotFound if there is none, or nil and a
 // decode error if it does not parse) and returns the new tree, or a source
 // to store as it is. The result is checked and stored, exclusively if the
-// store can, and otherwise with compare-and-swap retried on conflict.
+// store can, and otherwise with compare-and-swap retried on conflict. The
+// error names the call op.
 func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(cur *object, curErr error) (any, error)) error {
 	build := func(doc Document) ([]byte, error) {
 		if expect != nil && doc.Revision != *expect {
-			return nil, fmt.Errorf("configmgr: %s %s: %w: the document changed since it was read", op, env, ErrConflict)
+			return nil, fmt.Errorf("%w: the document changed since it was read", ErrConflict)
 		}
 		var cur *object
 		var curErr error
 		if doc.Revision == "" {
-			curErr = fmt.Errorf("configmgr: %s %s: %w", op, env, ErrNotFound)
+			curErr = fmt.Errorf("%w; Write creates an environment", m.notFound(ctx, env, fmt.Errorf("%w: %s", ErrNotFound, m.location(env))))
 		} else {
 			cur, curErr = m.treeFor(env, doc)
 		}
@@ -537,7 +611,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			return nil, err
 		}
 		var data []byte
-		name := env
+		name := "the new version of " + m.location(env)
 		switch out := out.(type) {
 		case source:
 			data, name = out.data, out.name
@@ -545,7 +619,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			data = encodeDocument(out)
 		}
 		if int64(len(data)) > m.o.maxSize {
-			return nil, fmt.Errorf("%w: %s %s would be %d bytes, the limit is %d", ErrTooLarge, op, env, len(data), m.o.maxSize)
+			return nil, fmt.Errorf("%w: %s would be %d bytes, the limit is %d (WithMaxSize)", ErrTooLarge, name, len(data), m.o.maxSize)
 		}
 		if err := m.validate(name, data); err != nil {
 			return nil, err
@@ -560,7 +634,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 	if err == nil {
 		m.notify(env)
 	}
-	return err
+	return opError(op, env, err)
 }
 
 // notify wakes this Manager's watchers of env.
@@ -618,7 +692,7 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, b
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("configmgr: update %s: %w", env, ctx.Err())
+			return ctx.Err()
 		}
 	}
 }
@@ -642,7 +716,7 @@ func (m *Manager) treeFor(env string, doc Document) (*object, error) {
 	if e != nil && e.rev == doc.Revision {
 		return e.tree, nil
 	}
-	return m.parse(env, doc.Data)
+	return m.parse(m.location(env), doc.Data)
 }
 
 // Environments returns the names of the stored environments, sorted.
@@ -653,10 +727,11 @@ func (m *Manager) Environments() ([]string, error) {
 // EnvironmentsContext is [Manager.Environments] with a context.
 func (m *Manager) EnvironmentsContext(ctx context.Context) ([]string, error) {
 	if ctx == nil {
-		return nil, errors.New("configmgr: environments: nil Context")
+		return nil, opError("environments", "", errors.New("nil Context"))
 	}
 	if m.closed.Load() {
-		return nil, fmt.Errorf("configmgr: environments: %w", ErrClosed)
+		return nil, opError("environments", "", ErrClosed)
 	}
-	return m.store.List(ctx)
+	envs, err := m.store.List(ctx)
+	return envs, opError("environments", "", err)
 }

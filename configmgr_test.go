@@ -394,7 +394,7 @@ func TestRestoreValidatesBackup(t *testing.T) {
 	id := "20240120_100000"
 	os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte(`{"environment": "nope"}`), 0o600)
 	var ve *configmgr.ValidationError
-	if err := m.Restore("dev", id); !errors.As(err, &ve) || ve.Source != "dev backup "+id {
+	if err := m.Restore("dev", id); !errors.As(err, &ve) || ve.Source != "backup "+id {
 		t.Fatalf("Restore of an invalid backup = %v; want *ValidationError naming the backup", err)
 	}
 }

@@ -125,7 +125,7 @@ func decodeInto(data []byte, v any, source string, strict bool) error {
 		de.Key = ute.Field
 		de.Err = fmt.Errorf("cannot decode a JSON %s into Go type %v", kind, ute.Type)
 	case errors.As(err, &ie):
-		return fmt.Errorf("configmgr: load %s: %w", source, err)
+		return fmt.Errorf("Load needs a non-nil pointer to decode into, not %v", ie.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		de.Key = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 	}

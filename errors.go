@@ -6,47 +6,114 @@ import (
 	"strings"
 )
 
-// Sentinel errors. They are always returned wrapped; test for them with
-// [errors.Is].
+// Sentinel errors. They are always returned wrapped, in an *[OpError] that
+// names the call; test for them with [errors.Is]. Like io/fs's, their texts
+// carry no prefix of their own.
 var (
 	// ErrNotFound reports that an environment, a backup or a schema does
 	// not exist.
-	ErrNotFound = errors.New("configmgr: not found")
+	ErrNotFound = errors.New("not found")
 
 	// ErrConflict reports that a conditional write found a revision other
 	// than the one it expected: the document changed since it was read.
-	ErrConflict = errors.New("configmgr: revision conflict")
+	ErrConflict = errors.New("revision conflict")
 
 	// ErrClosed reports a call on a Manager or Store after Close.
-	ErrClosed = errors.New("configmgr: closed")
+	ErrClosed = errors.New("closed")
 
 	// ErrInvalidName reports an environment name or backup ID that is not
 	// allowed (see [ValidName]). No file is touched when it is returned.
-	ErrInvalidName = errors.New("configmgr: invalid name")
+	ErrInvalidName = errors.New("invalid name")
 
 	// ErrTooLarge reports a document larger than the limit set with
 	// [WithMaxSize].
-	ErrTooLarge = errors.New("configmgr: document too large")
+	ErrTooLarge = errors.New("document too large")
 
 	// ErrNotObject reports a document, or a value given to a write, whose
 	// top level is not a JSON object.
-	ErrNotObject = errors.New("configmgr: top level is not a JSON object")
+	ErrNotObject = errors.New("top level is not a JSON object")
 
 	// ErrRejected reports a new version of a watched document that does not
 	// parse or validate: the [Live] keeps serving the last good one.
-	ErrRejected = errors.New("configmgr: new version rejected, keeping the last good one")
+	ErrRejected = errors.New("new version rejected, keeping the last good one")
 
 	// ErrInvalidSchema reports a schema that is missing its object form,
 	// is not valid JSON, or does not compile.
-	ErrInvalidSchema = errors.New("configmgr: invalid schema")
+	ErrInvalidSchema = errors.New("invalid schema")
 )
+
+// OpError reports a failed call: which call, on which environment, and
+// why. Every error a [Manager] returns is one (except the error of an
+// [Manager.UpdateFunc] function, returned unchanged), and so is every error
+// a [FileStore] method returns; store packages such as sqlite make theirs
+// with [NewStoreError]. Err holds the cause, with the place (a file path
+// with line and column, or a database and environment) where it is known.
+//
+// When a Manager passes on an error of its store, its OpError replaces the
+// store's, so that a message names the user's call ("load"), never the
+// store's ("get"), and starts with "configmgr:" once.
+type OpError struct {
+	Op  string // the call, such as "load", "update" or "restore"
+	Env string // the environment, or "" for a call on none
+	Err error
+	pkg string // the prefix; "" for configmgr
+}
+
+// NewStoreError returns the *[OpError] of a store package: its message
+// starts with pkg (such as "sqlite") and names the store's method op. A
+// Manager replaces it with its own when it passes the error on.
+func NewStoreError(pkg, op, env string, err error) *OpError {
+	if pkg == "configmgr" {
+		pkg = ""
+	}
+	return &OpError{Op: op, Env: env, Err: err, pkg: pkg}
+}
+
+// Error returns "configmgr: OP ENV: cause".
+func (e *OpError) Error() string {
+	pkg := e.pkg
+	if pkg == "" {
+		pkg = "configmgr"
+	}
+	var b strings.Builder
+	b.WriteString(pkg)
+	b.WriteString(": ")
+	b.WriteString(e.Op)
+	if e.Env != "" {
+		b.WriteByte(' ')
+		b.WriteString(e.Env)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// opError wraps err for the call op on env, replacing a store's OpError at
+// its top, and returns nil for a nil err.
+func opError(op, env string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &OpError{Op: op, Env: env, Err: cause(err)}
+}
+
+// cause returns err less the OpError of a store's call at its top.
+func cause(err error) error {
+	if oe, ok := err.(*OpError); ok {
+		return oe.Err
+	}
+	return err
+}
 
 // DecodeError reports a document that could not be parsed or decoded.
 //
-// Source names what was being decoded (a file path, an environment name,
-// or a backup). Line and Column are 1-based and are zero when unknown; Key
-// is the dotted Go field path when decoding into a struct failed on a
-// particular field.
+// Source names what was being decoded: a file path, a database and
+// environment ("config.db[dev]"), or a backup. Line and Column are 1-based
+// and are zero when unknown; Key is the dotted path of the key whose value
+// could not be decoded into a struct.
 type DecodeError struct {
 	Source string
 	Key    string
@@ -55,19 +122,18 @@ type DecodeError struct {
 	Err    error
 }
 
-// Error returns "configmgr: decode SOURCE:LINE:COLUMN (key KEY): reason".
+// Error returns "SOURCE:LINE:COLUMN: reason", or "SOURCE: key KEY: reason".
 func (e *DecodeError) Error() string {
 	var b strings.Builder
-	b.WriteString("configmgr: decode ")
 	b.WriteString(e.Source)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
 	}
 	if e.Key != "" {
-		fmt.Fprintf(&b, " (key %q)", e.Key)
+		fmt.Fprintf(&b, ": key %q", e.Key)
 	}
 	b.WriteString(": ")
-	b.WriteString(strings.TrimPrefix(e.Err.Error(), "configmgr: "))
+	b.WriteString(e.Err.Error())
 	return b.String()
 }
 
@@ -96,7 +162,9 @@ func (v Violation) String() string {
 // ValidationError reports every violation of the schema found in a
 // document, sorted by Pointer. Nothing was written when a write returns it.
 type ValidationError struct {
-	// Source names the document: an environment, or a backup.
+	// Source names the document: where it is stored (a file path, a
+	// database and environment), "the new version of" that for a write, or
+	// a backup.
 	Source     string
 	Violations []Violation
 }
@@ -104,7 +172,7 @@ type ValidationError struct {
 // Error lists every violation.
 func (e *ValidationError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "configmgr: %s does not match the schema: ", e.Source)
+	fmt.Fprintf(&b, "%s does not match the schema: ", e.Source)
 	for i, v := range e.Violations {
 		if i > 0 {
 			b.WriteString("; ")

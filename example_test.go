@@ -334,7 +334,10 @@ func ExampleManager_SetSchema() {
 	var sce *configmgr.SchemaChangeError
 	if errors.As(err, &sce) {
 		for env, why := range sce.Failures {
-			fmt.Println("refused:", env, "-", why)
+			var ve *configmgr.ValidationError
+			if errors.As(why, &ve) {
+				fmt.Println("refused:", env, ve.Violations)
+			}
 		}
 	}
 	// One that every document passes is stored, the old one backed up.
@@ -343,7 +346,7 @@ func ExampleManager_SetSchema() {
 	}
 	fmt.Println("accepted")
 	// Output:
-	// refused: production - configmgr: production does not match the schema: /port: must be greater than or equal to 1024
+	// refused: production [/port: must be greater than or equal to 1024]
 	// accepted
 }
 

@@ -72,10 +72,11 @@ type statEntry struct {
 }
 
 var (
-	_ UpdateStore  = (*FileStore)(nil)
-	_ HistoryStore = (*FileStore)(nil)
-	_ SchemaStore  = (*FileStore)(nil)
-	_ ImportStore  = (*FileStore)(nil)
+	_ UpdateStore   = (*FileStore)(nil)
+	_ HistoryStore  = (*FileStore)(nil)
+	_ SchemaStore   = (*FileStore)(nil)
+	_ ImportStore   = (*FileStore)(nil)
+	_ LocationStore = (*FileStore)(nil)
 )
 
 // NewFileStore returns a store over configDir, which must exist, keeping
@@ -87,13 +88,13 @@ func NewFileStore(configDir, backupDir string, opts ...FileOption) (*FileStore, 
 	}
 	fi, err := os.Stat(configDir)
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: config directory: %w", err)
+		return nil, &OpError{Op: "new file store", Err: fmt.Errorf("config directory: %w", err)}
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("configmgr: config directory %s is not a directory", configDir)
+		return nil, &OpError{Op: "new file store", Err: fmt.Errorf("config directory %s is not a directory", configDir)}
 	}
 	if err := os.MkdirAll(backupDir, 0o700); err != nil {
-		return nil, fmt.Errorf("configmgr: backup directory: %w", err)
+		return nil, &OpError{Op: "new file store", Err: fmt.Errorf("backup directory: %w", err)}
 	}
 	return &FileStore{dir: configDir, backupDir: backupDir, opts: o, cache: map[string]statEntry{}}, nil
 }
@@ -105,6 +106,15 @@ func (s *FileStore) Dir() string { return s.dir }
 func (s *FileStore) BackupDir() string { return s.backupDir }
 
 func (s *FileStore) path(env string) string { return filepath.Join(s.dir, env+".json") }
+
+// Location implements [LocationStore]: the path of env's file, or of
+// schema.json for "".
+func (s *FileStore) Location(env string) string {
+	if env == "" {
+		return filepath.Join(s.dir, "schema.json")
+	}
+	return s.path(env)
+}
 
 func (s *FileStore) lockPath(env string) string { return filepath.Join(s.dir, "."+env+".lock") }
 
@@ -142,7 +152,7 @@ func racyWindow(changed time.Time) time.Duration {
 // the last Get costs one stat and a copy.
 func (s *FileStore) Get(ctx context.Context, env string) (Document, error) {
 	if err := s.check(ctx, env); err != nil {
-		return Document{}, fmt.Errorf("configmgr: get %s: %w", env, err)
+		return Document{}, &OpError{Op: "get", Env: env, Err: err}
 	}
 	path := s.path(env)
 	if fi, err := os.Stat(path); err == nil {
@@ -156,7 +166,7 @@ func (s *FileStore) Get(ctx context.Context, env string) (Document, error) {
 	}
 	doc, _, err := s.read(env, true)
 	if err != nil {
-		return Document{}, fmt.Errorf("configmgr: get %s: %w", env, err)
+		return Document{}, &OpError{Op: "get", Env: env, Err: err}
 	}
 	return doc, nil
 }
@@ -210,7 +220,7 @@ func (s *FileStore) read(env string, remember bool) (Document, fs.FileMode, erro
 func (s *FileStore) Put(ctx context.Context, env string, data []byte, opts PutOptions) (Revision, error) {
 	return s.update(ctx, "put", env, opts, func(cur Document) ([]byte, error) {
 		if cur.Revision != opts.Revision {
-			return nil, fmt.Errorf("configmgr: put %s: %w: have %q, want %q", env, ErrConflict, cur.Revision, opts.Revision)
+			return nil, fmt.Errorf("%w: have %q, want %q", ErrConflict, cur.Revision, opts.Revision)
 		}
 		return data, nil
 	})
@@ -224,18 +234,18 @@ func (s *FileStore) Update(ctx context.Context, env string, opts PutOptions, fn 
 
 func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions, fn func(cur Document) ([]byte, error)) (Revision, error) {
 	if err := s.check(ctx, env); err != nil {
-		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	unlock, err := s.locks.lock(ctx, s.lockPath(env))
 	if err != nil {
-		return "", err
+		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	defer unlock()
 
 	cur, mode, err := s.read(env, false)
 	exists := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	if !exists {
 		cur = Document{}
@@ -245,13 +255,13 @@ func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions,
 		return "", err
 	}
 	if err := ctx.Err(); err != nil {
-		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	if s.closed.Load() {
-		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, ErrClosed)
+		return "", &OpError{Op: op, Env: env, Err: ErrClosed}
 	}
 	if err := s.commit(env, cur, exists, mode, data, opts.Keep); err != nil {
-		return "", fmt.Errorf("configmgr: %s %s: %w", op, env, err)
+		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	return revisionOf(data), nil
 }
@@ -404,14 +414,14 @@ func (s *FileStore) backupIDs(env string) ([]string, error) {
 // are not valid environment names.
 func (s *FileStore) List(ctx context.Context) ([]string, error) {
 	if s.closed.Load() {
-		return nil, fmt.Errorf("configmgr: list: %w", ErrClosed)
+		return nil, &OpError{Op: "list", Err: ErrClosed}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("configmgr: list: %w", err)
+		return nil, &OpError{Op: "list", Err: err}
 	}
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: list: %w", err)
+		return nil, &OpError{Op: "list", Err: err}
 	}
 	envs := []string{}
 	for _, e := range entries {
@@ -427,11 +437,11 @@ func (s *FileStore) List(ctx context.Context) ([]string, error) {
 // Backups implements [HistoryStore].
 func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 	if err := s.check(ctx, env); err != nil {
-		return nil, fmt.Errorf("configmgr: backups %s: %w", env, err)
+		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
 	ids, err := s.backupIDs(env)
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: backups %s: %w", env, err)
+		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
 	sortIDs(ids)
 	out := make([]Backup, 0, len(ids))
@@ -449,17 +459,18 @@ func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 // ReadBackup implements [HistoryStore].
 func (s *FileStore) ReadBackup(ctx context.Context, env, id string) ([]byte, error) {
 	if err := s.check(ctx, env); err != nil {
-		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, err)
+		return nil, &OpError{Op: "read backup", Env: env, Err: fmt.Errorf("backup %s: %w", id, err)}
 	}
 	if _, ok := backupid.Parse(id); !ok {
-		return nil, fmt.Errorf("configmgr: read backup %s: %w: backup ID %q", env, ErrInvalidName, id)
+		return nil, &OpError{Op: "read backup", Env: env, Err: backupid.Invalid(ErrInvalidName, id)}
 	}
-	data, err := os.ReadFile(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
+	path := filepath.Join(s.backupDir, s.backupPrefix(env)+id)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, ErrNotFound)
+		return nil, &OpError{Op: "read backup", Env: env, Err: fmt.Errorf("backup %s: %w: %s", id, ErrNotFound, path)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: read backup %s %s: %w", env, id, err)
+		return nil, &OpError{Op: "read backup", Env: env, Err: fmt.Errorf("backup %s: %w", id, err)}
 	}
 	return data, nil
 }
@@ -467,18 +478,18 @@ func (s *FileStore) ReadBackup(ctx context.Context, env, id string) ([]byte, err
 // Schema implements [SchemaStore]: the content of configDir/schema.json.
 func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
 	if s.closed.Load() {
-		return nil, fmt.Errorf("configmgr: schema: %w", ErrClosed)
+		return nil, &OpError{Op: "schema", Err: ErrClosed}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("configmgr: schema: %w", err)
+		return nil, &OpError{Op: "schema", Err: err}
 	}
 	path := filepath.Join(s.dir, "schema.json")
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("configmgr: schema %s: %w", path, ErrNotFound)
+		return nil, &OpError{Op: "schema", Err: fmt.Errorf("%w: %s", ErrNotFound, path)}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: schema: %w", err)
+		return nil, &OpError{Op: "schema", Err: err}
 	}
 	return data, nil
 }
@@ -488,11 +499,11 @@ func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
 // backupDir/schema.json.backup_<ID>.
 func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 	if s.closed.Load() {
-		return fmt.Errorf("configmgr: set schema: %w", ErrClosed)
+		return &OpError{Op: "set schema", Err: ErrClosed}
 	}
 	unlock, err := s.locks.lock(ctx, filepath.Join(s.dir, ".schema.lock"))
 	if err != nil {
-		return err
+		return &OpError{Op: "set schema", Err: err}
 	}
 	defer unlock()
 	path := filepath.Join(s.dir, "schema.json")
@@ -503,15 +514,15 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 		}
 		ids, err := s.backupIDs("schema")
 		if err != nil {
-			return fmt.Errorf("configmgr: set schema: back up: %w", err)
+			return &OpError{Op: "set schema", Err: fmt.Errorf("back up: %w", err)}
 		}
 		id, _ := backupid.Next(time.Now(), ids)
 		if err := s.takeBackup(path, filepath.Join(s.backupDir, "schema.json.backup_"+id), old, perm); err != nil {
-			return fmt.Errorf("configmgr: set schema: back up: %w", err)
+			return &OpError{Op: "set schema", Err: fmt.Errorf("back up: %w", err)}
 		}
 	}
 	if err := atomicfile.Write(path, schema, perm, s.hook("schema:")); err != nil {
-		return fmt.Errorf("configmgr: set schema: %w", err)
+		return &OpError{Op: "set schema", Err: err}
 	}
 	return nil
 }
@@ -522,20 +533,20 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	env := snap.Env
 	if err := s.check(ctx, env); err != nil {
-		return fmt.Errorf("configmgr: import %s: %w", env, err)
+		return &OpError{Op: "import", Env: env, Err: err}
 	}
 	for _, b := range snap.Backups {
 		if _, ok := backupid.Parse(b.ID); !ok {
-			return fmt.Errorf("configmgr: import %s: %w: backup ID %q", env, ErrInvalidName, b.ID)
+			return &OpError{Op: "import", Env: env, Err: backupid.Invalid(ErrInvalidName, b.ID)}
 		}
 	}
 	unlock, err := s.locks.lock(ctx, s.lockPath(env))
 	if err != nil {
-		return err
+		return &OpError{Op: "import", Env: env, Err: err}
 	}
 	defer unlock()
 	if _, err := os.Lstat(s.path(env)); err == nil {
-		return fmt.Errorf("configmgr: import %s: %w: it exists already", env, ErrConflict)
+		return &OpError{Op: "import", Env: env, Err: fmt.Errorf("%w: it exists already", ErrConflict)}
 	}
 	s.removeTemps(env)
 	var written []string
@@ -543,7 +554,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 		for _, p := range written {
 			os.Remove(p)
 		}
-		return fmt.Errorf("configmgr: import %s: %w", env, err)
+		return &OpError{Op: "import", Env: env, Err: err}
 	}
 	for _, b := range snap.Backups {
 		p := filepath.Join(s.backupDir, s.backupPrefix(env)+b.ID)
@@ -562,7 +573,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 		if !errors.Is(err, atomicfile.ErrRenamed) {
 			return fail(err)
 		}
-		return fmt.Errorf("configmgr: import %s: %w", env, err)
+		return &OpError{Op: "import", Env: env, Err: err}
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package configmgr
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -33,15 +32,15 @@ type dirWatch struct {
 // Kubernetes ConfigMap updates, which swap the ..data symlink.
 func (s *FileStore) Watch(ctx context.Context, env string, rev Revision) error {
 	if err := s.check(ctx, env); err != nil {
-		return fmt.Errorf("configmgr: watch %s: %w", env, err)
+		return &OpError{Op: "watch", Env: env, Err: err}
 	}
 	dw, err := s.dirWatch()
 	if err != nil {
-		return fmt.Errorf("configmgr: watch %s: %w", env, err)
+		return &OpError{Op: "watch", Env: env, Err: err}
 	}
 	ch := make(chan struct{}, 1)
 	if err := dw.subscribe(ch, env+".json"); err != nil {
-		return fmt.Errorf("configmgr: watch %s: %w", env, err)
+		return &OpError{Op: "watch", Env: env, Err: err}
 	}
 	defer dw.unsubscribe(ch)
 	// Now that no change can be missed, see whether one came already.
@@ -52,7 +51,7 @@ func (s *FileStore) Watch(ctx context.Context, env string, rev Revision) error {
 	case <-ch:
 		return dw.failure()
 	case <-ctx.Done():
-		return fmt.Errorf("configmgr: watch %s: %w", env, ctx.Err())
+		return &OpError{Op: "watch", Env: env, Err: ctx.Err()}
 	}
 }
 

@@ -43,7 +43,7 @@ func (l *envLocks) lock(ctx context.Context, path string) (func(), error) {
 	select {
 	case c <- struct{}{}:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("configmgr: wait for lock %s: %w", path, ctx.Err())
+		return nil, fmt.Errorf("wait for lock %s: %w", path, ctx.Err())
 	}
 	fl := flock.New(path, flock.SetPermissions(0o600))
 	if err := tryLock(ctx, fl); err != nil {
@@ -64,7 +64,7 @@ func tryLock(ctx context.Context, fl *flock.Flock) error {
 	for {
 		ok, err := fl.TryLock()
 		if err != nil {
-			return fmt.Errorf("configmgr: lock %s: %w", fl.Path(), err)
+			return fmt.Errorf("lock %s: %w", fl.Path(), err)
 		}
 		if ok {
 			return nil
@@ -78,7 +78,7 @@ func tryLock(ctx context.Context, fl *flock.Flock) error {
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
-			return fmt.Errorf("configmgr: wait for lock %s: %w", fl.Path(), ctx.Err())
+			return fmt.Errorf("wait for lock %s: %w", fl.Path(), ctx.Err())
 		}
 		if delay < 2*time.Millisecond {
 			delay *= 2

@@ -44,28 +44,35 @@ func (r MigrateReport) String() string {
 // before any error.
 func Migrate(ctx context.Context, dst, src Store) (MigrateReport, error) {
 	var r MigrateReport
-	if err := migrateSchema(ctx, dst, src, &r); err != nil {
-		return r, err
+	env, err := migrate(ctx, dst, src, &r)
+	return r, opError("migrate", env, err)
+}
+
+// migrate does Migrate's work, and returns the environment it failed on
+// ("" for the schema or the listing) with a bare error.
+func migrate(ctx context.Context, dst, src Store, r *MigrateReport) (string, error) {
+	if err := migrateSchema(ctx, dst, src, r); err != nil {
+		return "", fmt.Errorf("schema: %w", err)
 	}
 	envs, err := src.List(ctx)
 	if err != nil {
-		return r, err
+		return "", fmt.Errorf("list the source: %w", cause(err))
 	}
 	for _, env := range envs {
 		snap, err := snapshot(ctx, src, env)
 		if err != nil {
-			return r, err
+			return env, fmt.Errorf("read the source: %w", err)
 		}
 		have, err := snapshot(ctx, dst, env)
 		switch {
 		case err == nil:
 			if !sameSnapshot(have, snap) {
-				return r, fmt.Errorf("configmgr: migrate %s: %w: the destination holds a different version or history", env, ErrConflict)
+				return env, fmt.Errorf("%w: the destination holds a different version or history", ErrConflict)
 			}
 			r.Unchanged = append(r.Unchanged, env)
 			continue
 		case !errors.Is(err, ErrNotFound):
-			return r, err
+			return env, fmt.Errorf("read the destination: %w", err)
 		}
 		if is, ok := dst.(ImportStore); ok {
 			err = is.Import(ctx, snap)
@@ -75,14 +82,14 @@ func Migrate(ctx context.Context, dst, src Store) (MigrateReport, error) {
 			_, err = dst.Put(ctx, env, snap.Data, PutOptions{})
 		}
 		if err != nil {
-			return r, fmt.Errorf("configmgr: migrate %s: %w", env, err)
+			return env, fmt.Errorf("write the destination: %w", cause(err))
 		}
 		got, err := snapshot(ctx, dst, env)
 		if err != nil {
-			return r, fmt.Errorf("configmgr: migrate %s: read back: %w", env, err)
+			return env, fmt.Errorf("read back: %w", err)
 		}
 		if !sameSnapshot(got, snap) {
-			return r, fmt.Errorf("configmgr: migrate %s: the copy differs from the original", env)
+			return env, errors.New("the copy differs from the original")
 		}
 		r.Copied = append(r.Copied, env)
 		r.Backups += len(snap.Backups)
@@ -91,7 +98,7 @@ func Migrate(ctx context.Context, dst, src Store) (MigrateReport, error) {
 			r.Bytes += int64(len(b.Data))
 		}
 	}
-	return r, nil
+	return "", nil
 }
 
 func migrateSchema(ctx context.Context, dst, src Store, r *MigrateReport) error {
@@ -104,23 +111,23 @@ func migrateSchema(ctx context.Context, dst, src Store, r *MigrateReport) error 
 		return nil
 	}
 	if err != nil {
-		return err
+		return cause(err)
 	}
 	ds, ok := dst.(SchemaStore)
 	if !ok {
-		return fmt.Errorf("configmgr: migrate schema: %T keeps no schema: %w", dst, errors.ErrUnsupported)
+		return fmt.Errorf("%T keeps no schema: %w", dst, errors.ErrUnsupported)
 	}
 	have, err := ds.Schema(ctx)
 	switch {
 	case err == nil && bytes.Equal(have, schema):
 		return nil
 	case err == nil:
-		return fmt.Errorf("configmgr: migrate schema: %w: the destination has a different schema", ErrConflict)
+		return fmt.Errorf("%w: the destination has a different schema", ErrConflict)
 	case !errors.Is(err, ErrNotFound):
-		return err
+		return cause(err)
 	}
 	if err := ds.SetSchema(ctx, schema); err != nil {
-		return err
+		return cause(err)
 	}
 	r.Schema = true
 	r.Bytes += int64(len(schema))
@@ -131,7 +138,7 @@ func migrateSchema(ctx context.Context, dst, src Store, r *MigrateReport) error 
 func snapshot(ctx context.Context, s Store, env string) (Snapshot, error) {
 	doc, err := s.Get(ctx, env)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, cause(err)
 	}
 	snap := Snapshot{Env: env, Data: doc.Data}
 	hs, ok := s.(HistoryStore)
@@ -140,12 +147,12 @@ func snapshot(ctx context.Context, s Store, env string) (Snapshot, error) {
 	}
 	bs, err := hs.Backups(ctx, env)
 	if err != nil {
-		return Snapshot{}, err
+		return Snapshot{}, cause(err)
 	}
 	for _, b := range slices.Backward(bs) {
 		data, err := hs.ReadBackup(ctx, env, b.ID)
 		if err != nil {
-			return Snapshot{}, err
+			return Snapshot{}, cause(err)
 		}
 		snap.Backups = append(snap.Backups, BackupData{Backup: b, Data: data})
 	}

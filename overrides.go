@@ -129,7 +129,7 @@ func envOverrides(prefix string, environ []string, root map[string]any) ([]overr
 		out = append(out, override{name: name, path: ts[0].path, val: val})
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("configmgr: environment overrides: %w", errors.Join(errs...))
+		return nil, fmt.Errorf("environment overrides: %w", errors.Join(errs...))
 	}
 	// Parents first, so that a variable for a nested value wins over one
 	// that sets the whole object.
@@ -245,13 +245,13 @@ func (m *Manager) Origin(env, pointer string) (Origin, error) {
 
 // OriginContext is [Manager.Origin] with a context.
 func (m *Manager) OriginContext(ctx context.Context, env, pointer string) (Origin, error) {
-	e, err := m.current(ctx, "origin", env)
+	e, err := m.current(ctx, env)
 	if err != nil {
-		return Origin{}, err
+		return Origin{}, opError("origin", env, err)
 	}
 	path, err := splitPointer(pointer)
 	if err != nil {
-		return Origin{}, fmt.Errorf("configmgr: origin %s: %w", env, err)
+		return Origin{}, opError("origin", env, err)
 	}
 	var best *override
 	for i, ov := range e.sch.overrides {
@@ -270,7 +270,7 @@ func (m *Manager) OriginContext(ctx context.Context, env, pointer string) (Origi
 	if _, ok := lookupPlain(withDefaults, path); ok {
 		return Origin{Source: "default"}, nil
 	}
-	return Origin{}, fmt.Errorf("configmgr: origin %s %s: %w", env, pointer, ErrNotFound)
+	return Origin{}, opError("origin", env, fmt.Errorf("%w: no value at %s", ErrNotFound, pointer))
 }
 
 func slicesEqual(a, b []string) bool {

@@ -21,7 +21,7 @@ type SchemaChangeError struct {
 // Error lists every failing environment and why.
 func (e *SchemaChangeError) Error() string {
 	var b strings.Builder
-	b.WriteString("configmgr: the new schema would make stored documents invalid:")
+	b.WriteString("the new schema would make stored documents invalid:")
 	for _, env := range e.envs {
 		fmt.Fprintf(&b, "\n  %s: %v", env, e.Failures[env])
 	}
@@ -45,19 +45,23 @@ func (m *Manager) SetSchema(schema []byte) error {
 
 // SetSchemaContext is [Manager.SetSchema] with a context.
 func (m *Manager) SetSchemaContext(ctx context.Context, schema []byte) error {
+	return opError("set schema", "", m.setSchema(ctx, schema))
+}
+
+func (m *Manager) setSchema(ctx context.Context, schema []byte) error {
 	if ctx == nil {
-		return errors.New("configmgr: set schema: nil Context")
+		return errors.New("nil Context")
 	}
 	if m.closed.Load() {
-		return fmt.Errorf("configmgr: set schema: %w", ErrClosed)
+		return ErrClosed
 	}
 	ss, ok := m.store.(SchemaStore)
 	if !ok {
-		return fmt.Errorf("configmgr: set schema: %T keeps no schema: %w", m.store, errors.ErrUnsupported)
+		return fmt.Errorf("%T keeps no schema: %w", m.store, errors.ErrUnsupported)
 	}
 	st, err := m.compile(schema)
 	if err != nil {
-		return fmt.Errorf("configmgr: set schema: %w", err)
+		return err
 	}
 	envs, err := m.store.List(ctx)
 	if err != nil {
@@ -69,13 +73,13 @@ func (m *Manager) SetSchemaContext(ctx context.Context, schema []byte) error {
 		if err != nil {
 			return err
 		}
-		tree, err := m.parse(env, doc.Data)
+		tree, err := m.parse(m.location(env), doc.Data)
 		if err == nil {
 			data := doc.Data
 			if len(st.overrides) > 0 {
 				data = encodeDocument(applyOverrides(tree, st.overrides))
 			}
-			err = validateWith(st, env, data)
+			err = validateWith(st, m.location(env), data)
 		}
 		if err != nil {
 			sce.Failures[env] = err

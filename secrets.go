@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"errors"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -111,16 +112,16 @@ func (m *Manager) Diff(env, from, to string) ([]Change, error) {
 
 // DiffContext is [Manager.Diff] with a context.
 func (m *Manager) DiffContext(ctx context.Context, env, from, to string) ([]Change, error) {
-	if err := m.check(ctx, "diff", env); err != nil {
-		return nil, err
+	if err := m.check(ctx, env); err != nil {
+		return nil, opError("diff", env, err)
 	}
 	a, err := m.version(ctx, env, from)
 	if err != nil {
-		return nil, err
+		return nil, opError("diff", env, err)
 	}
 	b, err := m.version(ctx, env, to)
 	if err != nil {
-		return nil, err
+		return nil, opError("diff", env, err)
 	}
 	var out []Change
 	diffValues(m.sch.Load().root, nil, a, b, &out)
@@ -132,22 +133,25 @@ func (m *Manager) DiffContext(ctx context.Context, env, from, to string) ([]Chan
 // current one for id "", or a backup.
 func (m *Manager) version(ctx context.Context, env, id string) (any, error) {
 	var data []byte
-	source := env
+	source := m.location(env)
 	if id == "" {
 		doc, err := m.store.Get(ctx, env)
+		if errors.Is(err, ErrNotFound) {
+			err = m.notFound(ctx, env, cause(err))
+		}
 		if err != nil {
 			return nil, err
 		}
 		data = doc.Data
 	} else {
-		hs, err := m.history("diff", env)
+		hs, err := m.history()
 		if err != nil {
 			return nil, err
 		}
 		if data, err = hs.ReadBackup(ctx, env, id); err != nil {
 			return nil, err
 		}
-		source = env + " backup " + id
+		source = "backup " + id
 	}
 	tree, err := m.parse(source, data)
 	if err != nil {

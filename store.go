@@ -80,6 +80,8 @@ type Backup struct {
 //     polls.
 //   - [ImportStore]: the store can take in an environment with its history,
 //     atomically. [Migrate] needs it to copy backups into the store.
+//   - [LocationStore]: the store can say where it keeps a document, so that
+//     errors name the place. Without it they name the environment.
 //
 // The package storetest checks all of this; every Store should pass it.
 type Store interface {
@@ -159,6 +161,14 @@ type WatchStore interface {
 type ImportStore interface {
 	Store
 	Import(ctx context.Context, snap Snapshot) error
+}
+
+// LocationStore is a [Store] that can say where it keeps a document, for
+// error messages: Location returns a file path, or a database and
+// environment ("config.db[dev]"), for env; and for "", where the schema is.
+type LocationStore interface {
+	Store
+	Location(env string) string
 }
 
 // ValidName reports whether env may name an environment: 1 to 128 bytes of

@@ -71,7 +71,7 @@ const ctxSep = "\x1f"
 func (v *goValidator) Validate(doc []byte) ([]Violation, error) {
 	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
 	if err != nil {
-		return nil, fmt.Errorf("configmgr: validate: %v", err)
+		return nil, fmt.Errorf("validate: %v", err)
 	}
 	if res.Valid() {
 		return nil, nil
@@ -181,25 +181,40 @@ func walk(v any, s string) ([]string, bool) {
 	return nil, false
 }
 
-// compileSchema checks that schema is a JSON object and compiles it.
-func compileSchema(c Compiler, schema []byte) (Validator, map[string]any, error) {
-	tree, err := parseDocument(schema, "schema", false)
+// compileSchema checks that schema, kept at source, is a JSON object and
+// compiles it.
+func compileSchema(c Compiler, schema []byte, source string) (Validator, map[string]any, error) {
+	tree, err := parseDocument(schema, source, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %w", ErrInvalidSchema, err)
+		return nil, nil, &schemaError{err: err}
 	}
 	obj, ok := plain(tree).(map[string]any)
 	if !ok {
 		if b, isBool := tree.(bool); !isBool || !b {
-			return nil, nil, fmt.Errorf("%w: top level is not a JSON object", ErrInvalidSchema)
+			return nil, nil, &schemaError{source: source, err: errors.New("top level is not a JSON object")}
 		}
 		obj = map[string]any{}
 	}
 	v, err := c.Compile(schema)
 	if err != nil {
-		if !errors.Is(err, ErrInvalidSchema) {
-			err = fmt.Errorf("%w: %w", ErrInvalidSchema, err)
-		}
-		return nil, nil, err
+		return nil, nil, &schemaError{source: source, err: err}
 	}
 	return v, obj, nil
 }
+
+// schemaError reports a schema that does not compile, as "invalid schema:
+// SOURCE: why", wrapping ErrInvalidSchema and the compiler's error.
+type schemaError struct {
+	source string // "" if err names it already
+	err    error
+}
+
+func (e *schemaError) Error() string {
+	msg := strings.TrimPrefix(e.err.Error(), ErrInvalidSchema.Error()+": ")
+	if e.source == "" {
+		return ErrInvalidSchema.Error() + ": " + msg
+	}
+	return ErrInvalidSchema.Error() + ": " + e.source + ": " + msg
+}
+
+func (e *schemaError) Unwrap() []error { return []error{ErrInvalidSchema, e.err} }

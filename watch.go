@@ -71,12 +71,12 @@ func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOpti
 		opt(&o)
 	}
 	if o.poll <= 0 {
-		return nil, fmt.Errorf("configmgr: watch %s: WithPollInterval(%v): the interval must be positive", env, o.poll)
+		return nil, opError("watch", env, fmt.Errorf("WithPollInterval(%v): the interval must be positive", o.poll))
 	}
 	v := new(T)
 	rev, err := m.loadRev(ctx, env, v)
 	if err != nil {
-		return nil, err
+		return nil, opError("watch", env, err)
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	l := &Live[T]{m: m, env: env, o: o, cancel: cancel, done: make(chan struct{}), rev: rev, seenRev: rev, wake: make(chan struct{})}
@@ -86,8 +86,9 @@ func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOpti
 }
 
 // loadRev is Load that also returns the revision it loaded, or tried to.
+// Its errors are bare.
 func (m *Manager) loadRev(ctx context.Context, env string, v any) (Revision, error) {
-	e, rev, err := m.currentRev(ctx, "watch", env)
+	e, rev, err := m.currentRev(ctx, env)
 	if err != nil {
 		return rev, err
 	}
@@ -125,7 +126,7 @@ func (l *Live[T]) Next(ctx context.Context) (*T, error) {
 	for {
 		select {
 		case <-l.done:
-			return nil, fmt.Errorf("configmgr: watch %s: %w", l.env, ErrClosed)
+			return nil, opError("watch", l.env, ErrClosed)
 		default:
 		}
 		l.mu.Lock()
@@ -142,7 +143,7 @@ func (l *Live[T]) Next(ctx context.Context) (*T, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case <-l.done:
-			return nil, fmt.Errorf("configmgr: watch %s: %w", l.env, ErrClosed)
+			return nil, opError("watch", l.env, ErrClosed)
 		}
 	}
 }
@@ -264,7 +265,7 @@ func (l *Live[T]) reload(ctx context.Context) bool {
 			return true // reported already
 		}
 		l.seenRev, l.rejected = rev, true
-		l.err = fmt.Errorf("configmgr: watch %s: %w: %w", l.env, ErrRejected, err)
+		l.err = opError("watch", l.env, fmt.Errorf("%w: %w", ErrRejected, err))
 		l.event(l.err)
 		return true
 	}

@@ -23,11 +23,11 @@ import (
 var (
 	// ErrFormat reports a database that this version cannot use: one
 	// written by a newer version, or one that is not a configmgr database.
-	ErrFormat = errors.New("sqlite: unsupported database format")
+	ErrFormat = errors.New("unsupported database format")
 
 	// ErrReadOnly reports a write to a database opened read-only, or one
 	// whose file cannot be written.
-	ErrReadOnly = errors.New("sqlite: database is read-only")
+	ErrReadOnly = errors.New("database is read-only")
 )
 
 // Option configures the store that [Open] or [New] opens. When an option
@@ -118,6 +118,8 @@ var (
 	_ configmgr.SchemaStore  = (*Store)(nil)
 	_ configmgr.ImportStore  = (*Store)(nil)
 	_ configmgr.WatchStore   = (*Store)(nil)
+
+	_ configmgr.LocationStore = (*Store)(nil)
 )
 
 // Open opens the database at path and returns it as a bare [Store]: the
@@ -244,7 +246,7 @@ func open(path, abs string, o options) (*Store, error) {
 func importFiles(abs string, o options) error {
 	files, err := configmgr.NewFileStore(o.importFrom[0], o.importFrom[1])
 	if err != nil {
-		return err
+		return bare(err)
 	}
 	defer files.Close()
 	removeDeadImports(abs)
@@ -263,7 +265,7 @@ func importFiles(abs string, o options) error {
 	}
 	if _, err := configmgr.Migrate(context.Background(), s, files); err != nil {
 		s.Close()
-		return fmt.Errorf("import %s: %w", o.importFrom[0], err)
+		return fmt.Errorf("move %s in: %w", o.importFrom[0], bare(err))
 	}
 	if err := s.Close(); err != nil {
 		return err
@@ -316,6 +318,19 @@ func removeDeadImports(abs string) {
 	}
 }
 
+// bare returns the cause of a configmgr.OpError, with its environment, so
+// that a message of this package does not carry a second prefix.
+func bare(err error) error {
+	var oe *configmgr.OpError
+	if !errors.As(err, &oe) {
+		return err
+	}
+	if oe.Env != "" {
+		return fmt.Errorf("%s: %w", oe.Env, oe.Err)
+	}
+	return oe.Err
+}
+
 func syncFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -362,6 +377,15 @@ func (s *Store) DB() *sql.DB { return s.ro }
 // Path returns the database file's path as given to [Open].
 func (s *Store) Path() string { return s.path }
 
+// Location implements [configmgr.LocationStore]: the database and the
+// environment, as "config.db[dev]", or the database for the schema ("").
+func (s *Store) Location(env string) string {
+	if env == "" {
+		return s.path
+	}
+	return s.path + "[" + env + "]"
+}
+
 func (s *Store) check(ctx context.Context, op, env string) error {
 	var err error
 	switch {
@@ -374,7 +398,7 @@ func (s *Store) check(ctx context.Context, op, env string) error {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: %s %s: %w", op, env, err)
+		return configmgr.NewStoreError("sqlite", op, env, err)
 	}
 	return nil
 }
@@ -450,10 +474,10 @@ func (s *Store) Get(ctx context.Context, env string) (configmgr.Document, error)
 	var rev int64
 	err := s.db.QueryRowContext(ctx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
 	if errors.Is(err, sql.ErrNoRows) {
-		return configmgr.Document{}, fmt.Errorf("sqlite: get %s: %w", env, configmgr.ErrNotFound)
+		return configmgr.Document{}, configmgr.NewStoreError("sqlite", "get", env, fmt.Errorf("%w: %s", configmgr.ErrNotFound, s.Location(env)))
 	}
 	if err != nil {
-		return configmgr.Document{}, fmt.Errorf("sqlite: get %s: %w", env, driverError(err))
+		return configmgr.Document{}, configmgr.NewStoreError("sqlite", "get", env, driverError(err))
 	}
 	return configmgr.Document{Data: []byte(data), Revision: revision(rev)}, nil
 }
@@ -464,7 +488,7 @@ func revision(n int64) configmgr.Revision { return configmgr.Revision(strconv.Fo
 func (s *Store) Put(ctx context.Context, env string, data []byte, opts configmgr.PutOptions) (configmgr.Revision, error) {
 	return s.Update(ctx, env, opts, func(cur configmgr.Document) ([]byte, error) {
 		if cur.Revision != opts.Revision {
-			return nil, fmt.Errorf("sqlite: put %s: %w: have %q, want %q", env, configmgr.ErrConflict, cur.Revision, opts.Revision)
+			return nil, fmt.Errorf("%w: have %q, want %q", configmgr.ErrConflict, cur.Revision, opts.Revision)
 		}
 		return data, nil
 	})
@@ -509,7 +533,7 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 		return "", fnErr
 	}
 	if err != nil {
-		return "", fmt.Errorf("sqlite: update %s: %w", env, driverError(err))
+		return "", configmgr.NewStoreError("sqlite", "update", env, driverError(err))
 	}
 	return revision(newRev), nil
 }
@@ -544,19 +568,19 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT env FROM documents ORDER BY env`)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "list", "", driverError(err))
 	}
 	defer rows.Close()
 	envs := []string{}
 	for rows.Next() {
 		var env string
 		if err := rows.Scan(&env); err != nil {
-			return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+			return nil, configmgr.NewStoreError("sqlite", "list", "", driverError(err))
 		}
 		envs = append(envs, env)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list: %w", driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "list", "", driverError(err))
 	}
 	return envs, nil
 }
@@ -568,20 +592,20 @@ func (s *Store) Backups(ctx context.Context, env string) ([]configmgr.Backup, er
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id, length(CAST(data AS BLOB)) FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC`, env)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "backups", env, driverError(err))
 	}
 	defer rows.Close()
 	out := []configmgr.Backup{}
 	for rows.Next() {
 		var b configmgr.Backup
 		if err := rows.Scan(&b.ID, &b.Size); err != nil {
-			return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+			return nil, configmgr.NewStoreError("sqlite", "backups", env, driverError(err))
 		}
 		b.Time, _ = backupid.Parse(b.ID)
 		out = append(out, b)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: backups %s: %w", env, driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "backups", env, driverError(err))
 	}
 	return out, nil
 }
@@ -592,15 +616,15 @@ func (s *Store) ReadBackup(ctx context.Context, env, id string) ([]byte, error) 
 		return nil, err
 	}
 	if _, ok := backupid.Parse(id); !ok {
-		return nil, fmt.Errorf("sqlite: read backup %s: %w: backup ID %q", env, configmgr.ErrInvalidName, id)
+		return nil, configmgr.NewStoreError("sqlite", "read backup", env, backupid.Invalid(configmgr.ErrInvalidName, id))
 	}
 	var data string
 	err := s.db.QueryRowContext(ctx, `SELECT data FROM backups WHERE env = ? AND id = ?`, env, id).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlite: read backup %s %s: %w", env, id, configmgr.ErrNotFound)
+		return nil, configmgr.NewStoreError("sqlite", "read backup", env, fmt.Errorf("backup %s: %w in %s", id, configmgr.ErrNotFound, s.path))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read backup %s %s: %w", env, id, driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "read backup", env, fmt.Errorf("backup %s: %w", id, driverError(err)))
 	}
 	return []byte(data), nil
 }
@@ -613,10 +637,10 @@ func (s *Store) Schema(ctx context.Context) ([]byte, error) {
 	var schema string
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("sqlite: schema: %w: %s has none (configmgr.Migrate or SetSchema puts one there)", configmgr.ErrNotFound, s.path)
+		return nil, configmgr.NewStoreError("sqlite", "schema", "", fmt.Errorf("%w: %s has none (configmgr.Migrate or SetSchema puts one there)", configmgr.ErrNotFound, s.path))
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: schema: %w", driverError(err))
+		return nil, configmgr.NewStoreError("sqlite", "schema", "", driverError(err))
 	}
 	return []byte(schema), nil
 }
@@ -642,7 +666,7 @@ func (s *Store) SetSchema(ctx context.Context, schema []byte) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: set schema: %w", driverError(err))
+		return configmgr.NewStoreError("sqlite", "set schema", "", driverError(err))
 	}
 	return nil
 }
@@ -656,7 +680,7 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 	}
 	for _, b := range snap.Backups {
 		if _, ok := backupid.Parse(b.ID); !ok {
-			return fmt.Errorf("sqlite: import %s: %w: backup ID %q", env, configmgr.ErrInvalidName, b.ID)
+			return configmgr.NewStoreError("sqlite", "import", env, backupid.Invalid(configmgr.ErrInvalidName, b.ID))
 		}
 	}
 	var conflict error
@@ -666,7 +690,7 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 			return err
 		}
 		if n > 0 {
-			conflict = fmt.Errorf("sqlite: import %s: %w: it exists already", env, configmgr.ErrConflict)
+			conflict = configmgr.NewStoreError("sqlite", "import", env, fmt.Errorf("%w: it exists already", configmgr.ErrConflict))
 			return conflict
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM backups WHERE env = ?`, env); err != nil {
@@ -685,7 +709,7 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 		return conflict
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: import %s: %w", env, driverError(err))
+		return configmgr.NewStoreError("sqlite", "import", env, driverError(err))
 	}
 	return nil
 }
@@ -700,7 +724,7 @@ func (s *Store) Watch(ctx context.Context, env string, rev configmgr.Revision) e
 	}
 	conn, err := s.ro.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+		return configmgr.NewStoreError("sqlite", "watch", env, driverError(err))
 	}
 	defer conn.Close()
 	last := int64(-1)
@@ -709,7 +733,7 @@ func (s *Store) Watch(ctx context.Context, env string, rev configmgr.Revision) e
 	for {
 		var v int64
 		if err := conn.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v); err != nil {
-			return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+			return configmgr.NewStoreError("sqlite", "watch", env, driverError(err))
 		}
 		if v != last {
 			last = v
@@ -721,7 +745,7 @@ func (s *Store) Watch(ctx context.Context, env string, rev configmgr.Revision) e
 					return nil
 				}
 			case err != nil:
-				return fmt.Errorf("sqlite: watch %s: %w", env, driverError(err))
+				return configmgr.NewStoreError("sqlite", "watch", env, driverError(err))
 			case revision(cur) != rev:
 				return nil
 			}
@@ -729,7 +753,7 @@ func (s *Store) Watch(ctx context.Context, env string, rev configmgr.Revision) e
 		select {
 		case <-t.C:
 		case <-ctx.Done():
-			return fmt.Errorf("sqlite: watch %s: %w", env, ctx.Err())
+			return configmgr.NewStoreError("sqlite", "watch", env, ctx.Err())
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (s *MemStore) check(ctx context.Context, op, env string) error {
 		err = ctx.Err()
 	}
 	if err != nil {
-		return fmt.Errorf("storetest: %s %s: %w", op, env, err)
+		return configmgr.NewStoreError("storetest", op, env, err)
 	}
 	return nil
 }
@@ -77,7 +77,7 @@ func (s *MemStore) Get(ctx context.Context, env string) (configmgr.Document, err
 	}
 	d, ok := s.docs[env]
 	if !ok {
-		return configmgr.Document{}, fmt.Errorf("storetest: get %s: %w", env, configmgr.ErrNotFound)
+		return configmgr.Document{}, configmgr.NewStoreError("storetest", "get", env, configmgr.ErrNotFound)
 	}
 	return configmgr.Document{Data: slices.Clone(d.data), Revision: d.rev}, nil
 }
@@ -91,7 +91,7 @@ func (s *MemStore) Put(ctx context.Context, env string, data []byte, opts config
 	}
 	cur, exists := s.docs[env]
 	if cur.rev != opts.Revision {
-		return "", fmt.Errorf("storetest: put %s: %w", env, configmgr.ErrConflict)
+		return "", configmgr.NewStoreError("storetest", "put", env, configmgr.ErrConflict)
 	}
 	if s.docs == nil {
 		s.docs = map[string]memDoc{}
@@ -158,7 +158,7 @@ func (s *MemStore) ReadBackup(ctx context.Context, env, id string) ([]byte, erro
 			return slices.Clone(b.data), nil
 		}
 	}
-	return nil, fmt.Errorf("storetest: read backup %s %s: %w", env, id, configmgr.ErrNotFound)
+	return nil, configmgr.NewStoreError("storetest", "read backup", env, fmt.Errorf("backup %s: %w", id, configmgr.ErrNotFound))
 }
 
 // Schema implements [configmgr.SchemaStore].
@@ -169,7 +169,7 @@ func (s *MemStore) Schema(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if s.schema == nil {
-		return nil, fmt.Errorf("storetest: schema: %w", configmgr.ErrNotFound)
+		return nil, configmgr.NewStoreError("storetest", "schema", "", configmgr.ErrNotFound)
 	}
 	return slices.Clone(s.schema), nil
 }
@@ -196,12 +196,12 @@ func (s *MemStore) Import(ctx context.Context, snap configmgr.Snapshot) error {
 	for _, b := range snap.Backups {
 		at, ok := backupid.Parse(b.ID)
 		if !ok {
-			return fmt.Errorf("storetest: import %s: %w: backup ID %q", snap.Env, configmgr.ErrInvalidName, b.ID)
+			return configmgr.NewStoreError("storetest", "import", snap.Env, fmt.Errorf("%w: backup ID %q", configmgr.ErrInvalidName, b.ID))
 		}
 		h = append(h, memBackup{id: b.ID, at: at, data: slices.Clone(b.Data)})
 	}
 	if _, ok := s.docs[snap.Env]; ok {
-		return fmt.Errorf("storetest: import %s: %w", snap.Env, configmgr.ErrConflict)
+		return configmgr.NewStoreError("storetest", "import", snap.Env, configmgr.ErrConflict)
 	}
 	if s.docs == nil {
 		s.docs = map[string]memDoc{}

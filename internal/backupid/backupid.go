@@ -8,6 +8,7 @@
 package backupid
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -63,4 +64,10 @@ func Next(now time.Time, existing []string) (string, time.Time) {
 		}
 	}
 	return t.UTC().Format(layout), t
+}
+
+// Invalid returns an error wrapping sentinel (configmgr.ErrInvalidName)
+// for an ID that is not one, saying what IDs look like.
+func Invalid(sentinel error, id string) error {
+	return fmt.Errorf("%w: backup ID %q: IDs look like 20261130_052034.123456789Z (a UTC time with nanoseconds), as Backups lists them", sentinel, id)
 }
