@@ -1,10 +1,10 @@
-// Package sqlite is a [configmgr.Store] on SQLite, through
-// github.com/mattn/go-sqlite3.
+// Package sqlite is a [configmgr.Store] on SQLite.
 //
-// That driver is cgo: building this package needs a C compiler (gcc or
-// clang) and CGO_ENABLED=1, and the first build compiles SQLite itself,
-// which takes a minute. Programs that do not import this package do not
-// compile it.
+// With cgo on, it uses github.com/mattn/go-sqlite3 (a C compiler is needed,
+// and the first build compiles SQLite itself, which takes a minute); with
+// CGO_ENABLED=0 it uses modernc.org/sqlite, a pure-Go translation of the
+// same SQLite. Both read and write the same files; [Driver] says which this
+// build uses. Programs that do not import this package compile neither.
 //
 // # Swapping stores
 //
@@ -12,13 +12,24 @@
 //
 //	m, err := configmgr.New("config", "backups")
 //
-// uses SQLite by changing that line alone:
+// uses SQLite by changing that line alone, for a new database
+//
+//	m, err := sqlite.New("config.db", sqlite.WithCreate(), configmgr.WithSchema(schema))
+//
+// or for one made from the files it used so far, history included
+//
+//	m, err := sqlite.New("config.db", sqlite.WithCreateFrom("config", "backups"))
+//
+// and later, for a database that exists, just
 //
 //	m, err := sqlite.New("config.db")
 //
-// Every Manager call then behaves the same. The schema lives in the
-// database: [configmgr.Migrate] copies it there with the documents, or
-// [Store.SetSchema] puts it there.
+// Every Manager call then behaves the same. [New] returns the Manager, and
+// is what a service calls; [Open] returns the bare [Store], for
+// [configmgr.Migrate] and SQL queries. The schema lives in the database.
+//
+// A new database file, with its -wal and -shm files, is made 0600, since it
+// holds the configuration's secrets.
 //
 // # Durability and concurrency
 //
