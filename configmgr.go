@@ -73,7 +73,7 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 	if err := o.misplacedError("new"); err != nil {
 		return nil, err
 	}
-	s, err := NewFileStore(configDir, backupDir, o.fileOpts...)
+	s, err := NewFileStore(configDir, backupDir, append([]FileOption{WithFileMaxSize(o.maxSize)}, o.fileOpts...)...)
 	if err != nil {
 		return nil, opError("new", "", err)
 	}

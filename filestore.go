@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -82,7 +81,7 @@ var (
 // NewFileStore returns a store over configDir, which must exist, keeping
 // backups in backupDir, which is created (mode 0700) if needed.
 func NewFileStore(configDir, backupDir string, opts ...FileOption) (*FileStore, error) {
-	o := fileOptions{perm: 0o600}
+	o := fileOptions{perm: 0o600, maxSize: defaultMaxSize}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -130,6 +129,10 @@ func (s *FileStore) check(ctx context.Context, env string) error {
 	return ctx.Err()
 }
 
+// maxSchemaSize is the largest schema file the store reads, whatever the
+// documents' limit: real schemas (compose-spec's is 60 KB) are far smaller.
+const maxSchemaSize = 16 << 20
+
 func revisionOf(data []byte) Revision {
 	sum := sha256.Sum256(data)
 	return Revision(hex.EncodeToString(sum[:16]))
@@ -175,34 +178,12 @@ func (s *FileStore) Get(ctx context.Context, env string) (Document, error) {
 // the content by stat if remember is set and the file is old enough.
 func (s *FileStore) read(env string, remember bool) (Document, fs.FileMode, error) {
 	path := s.path(env)
-	f, err := os.Open(path)
+	data, fi, err := readRegular(path, s.opts.maxSize, false)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return Document{}, 0, fmt.Errorf("%w: %s", ErrNotFound, path)
 		}
 		return Document{}, 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Document{}, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return Document{}, 0, fmt.Errorf("%s is not a regular file", path)
-	}
-	data := make([]byte, 0, fi.Size()+1)
-	for {
-		n, err := f.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return Document{}, 0, err
-		}
-		if len(data) == cap(data) {
-			data = slices.Grow(data, 4096)
-		}
 	}
 	doc := Document{Data: data, Revision: revisionOf(data)}
 	if remember {
@@ -464,9 +445,11 @@ func (s *FileStore) ReadBackup(ctx context.Context, env, id string) ([]byte, err
 	if _, ok := backupid.Parse(id); !ok {
 		return nil, &OpError{Op: "read backup", Env: env, Err: backupid.Invalid(ErrInvalidName, id)}
 	}
+	// A backup that is not a regular file (a planted symlink, say) is not
+	// one, here as in Backups and rotation.
 	path := filepath.Join(s.backupDir, s.backupPrefix(env)+id)
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	data, _, err := readRegular(path, s.opts.maxSize, true)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotRegular) {
 		return nil, &OpError{Op: "read backup", Env: env, Err: fmt.Errorf("backup %s: %w: %s", id, ErrNotFound, path)}
 	}
 	if err != nil {
@@ -484,7 +467,7 @@ func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
 		return nil, &OpError{Op: "schema", Err: err}
 	}
 	path := filepath.Join(s.dir, "schema.json")
-	data, err := os.ReadFile(path)
+	data, _, err := readRegular(path, max(s.opts.maxSize, maxSchemaSize), false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, &OpError{Op: "schema", Err: fmt.Errorf("%w: %s", ErrNotFound, path)}
 	}
@@ -508,10 +491,10 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 	defer unlock()
 	path := filepath.Join(s.dir, "schema.json")
 	perm := s.opts.perm
-	if old, err := os.ReadFile(path); err == nil {
-		if fi, err := os.Stat(path); err == nil {
-			perm = fi.Mode().Perm()
-		}
+	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == "schema.json" })
+	atomicfile.RemoveTemps(s.backupDir, func(target string) bool { return strings.HasPrefix(target, "schema.json.backup_") })
+	if old, fi, err := readRegular(path, max(s.opts.maxSize, maxSchemaSize), false); err == nil {
+		perm = fi.Mode().Perm()
 		ids, err := s.backupIDs("schema")
 		if err != nil {
 			return &OpError{Op: "set schema", Err: fmt.Errorf("back up: %w", err)}

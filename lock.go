@@ -3,6 +3,7 @@ package configmgr
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -45,10 +46,21 @@ func (l *envLocks) lock(ctx context.Context, path string) (func(), error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for lock %s: %w", path, ctx.Err())
 	}
-	fl := flock.New(path, flock.SetPermissions(0o600))
+	// The lock file is opened without following a symlink and without
+	// blocking on a FIFO: a link planted at its name must not make a
+	// privileged writer create or lock a file elsewhere.
+	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|oNoFollow|oNonBlock))
 	if err := tryLock(ctx, fl); err != nil {
 		<-c
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("lock file %s: %w (%v): remove it", path, errNotRegular, fi.Mode().Type())
+		}
 		return nil, err
+	}
+	if fi, err := fl.Stat(); err != nil || !fi.Mode().IsRegular() {
+		fl.Unlock()
+		<-c
+		return nil, fmt.Errorf("lock file %s: %w: remove it", path, errNotRegular)
 	}
 	return func() {
 		fl.Unlock()

@@ -52,10 +52,13 @@ type options struct {
 	misplaced     []string // StoreOptions of other packages
 }
 
+// defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.
+const defaultMaxSize = 4 << 20
+
 func defaultOptions() options {
 	return options{
 		keep:       5,
-		maxSize:    4 << 20,
+		maxSize:    defaultMaxSize,
 		compiler:   GoJSONSchema{},
 		maxRetries: 100,
 		environ:    os.Environ,
@@ -139,8 +142,9 @@ func WithFileOptions(opts ...FileOption) Option {
 type FileOption func(*fileOptions)
 
 type fileOptions struct {
-	perm fs.FileMode
-	hook func(step string) error
+	perm    fs.FileMode
+	maxSize int64
+	hook    func(step string) error
 }
 
 // WithFileMode sets the permission bits of a newly created configuration
@@ -149,6 +153,15 @@ type fileOptions struct {
 // copy.
 func WithFileMode(perm fs.FileMode) FileOption {
 	return func(o *fileOptions) { o.perm = perm & fs.ModePerm }
+}
+
+// WithFileMaxSize sets the largest file, in bytes, that the store reads: a
+// larger one is refused with an error wrapping [ErrTooLarge] before it is
+// read, and no more than n+1 bytes of a file are ever read. The default is
+// 4 MiB; [New] sets it to the Manager's [WithMaxSize], unless this option
+// says otherwise.
+func WithFileMaxSize(n int64) FileOption {
+	return func(o *fileOptions) { o.maxSize = n }
 }
 
 // withFaults makes every step of a write call hook first, which may fail it.
