@@ -173,3 +173,30 @@ func TestSetSchemaRemovesLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnerKept: a write by another user (here root) keeps the owner and
+// group of the file it replaces, so that the service that owns its config
+// can still read it: a nobody:nogroup 0640 config stays so.
+func TestOwnerKept(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user; CI runs as root")
+	}
+	m, configDir, _ := newManager(t, true)
+	path := filepath.Join(configDir, "dev.json")
+	const nobody = 65534
+	if err := os.Chown(path, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o640)
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := fi.Sys().(*syscall.Stat_t)
+	if st.Uid != nobody || st.Gid != nobody || fi.Mode().Perm() != 0o640 {
+		t.Fatalf("after root's update: %d:%d %v; want %d:%d 0640", st.Uid, st.Gid, fi.Mode().Perm(), nobody, nobody)
+	}
+}

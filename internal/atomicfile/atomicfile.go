@@ -18,12 +18,13 @@ import (
 const TempMarker = ".tmp-"
 
 // Hook, when set, is called before each step of a write with the step's
-// name (create, write, sync, chmod, close, rename, syncdir); an error it
+// name (create, write, chown, chmod, sync, close, rename, syncdir); an error it
 // returns fails that step. Tests use it to inject faults.
 type Hook func(step string) error
 
 // Write writes data to path atomically and durably, with permission bits
-// perm. On error the temporary file is removed and path is left as it was,
+// perm. A file it replaces keeps its owner and group where this process may
+// set them (see keepOwner). On error the temporary file is removed and path is left as it was,
 // except after a failed directory sync, when path already has the new
 // content but it may not survive a crash.
 func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
@@ -59,6 +60,14 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 	}
 	if err != nil {
 		return pathError("write", tmp, err)
+	}
+	if prev, serr := os.Stat(path); serr == nil {
+		if err = step("chown"); err == nil {
+			err = keepOwner(f, prev)
+		}
+		if err != nil {
+			return pathError("chown", tmp, err)
+		}
 	}
 	if err = step("chmod"); err == nil {
 		err = f.Chmod(perm)
