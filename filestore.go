@@ -45,6 +45,13 @@ import (
 // Errors from the file system keep their *fs.PathError in the chain, since
 // the caller chose the paths.
 //
+// A read of an unchanged file costs one stat: the content is remembered by
+// the file's stat. On Linux the stat key is device, inode, size, mtime and
+// ctime, which no replacement can keep. Elsewhere it is size and mtime
+// only, so a replacement of the same size that keeps the old mtime (cp -p,
+// rsync -a) within the same second may be served stale until the file
+// changes again; write through the Manager, or touch the file, there.
+//
 // Advisory locks and atomic renames are only as good as the file system:
 // on NFS, locks need a working lock manager, and a reader's cached view of a
 // file may lag behind other clients' writes.

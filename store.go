@@ -3,6 +3,7 @@ package configmgr
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -172,10 +173,14 @@ type LocationStore interface {
 }
 
 // ValidName reports whether env may name an environment: 1 to 128 bytes of
-// ASCII letters, digits, '.', '_' and '-', not starting with '.', and not
-// "schema" (the file store keeps the schema in schema.json).
+// ASCII letters, digits, '.', '_' and '-', not starting with '.'. Names
+// that are unsafe as file names on any platform are refused too, in any
+// case: "schema" (the file store keeps the schema in schema.json, and
+// "Schema.json" is that file on a case-insensitive file system such as
+// macOS's or Windows'), and the Windows device names CON, PRN, AUX, NUL,
+// COM0 to COM9 and LPT0 to LPT9, alone or before a '.' ("nul.old").
 func ValidName(env string) bool {
-	if len(env) == 0 || len(env) > 128 || env[0] == '.' || env == "schema" {
+	if len(env) == 0 || len(env) > 128 || env[0] == '.' {
 		return false
 	}
 	for i := 0; i < len(env); i++ {
@@ -184,7 +189,15 @@ func ValidName(env string) bool {
 			return false
 		}
 	}
-	return true
+	base, _, _ := strings.Cut(strings.ToUpper(env), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL":
+		return false
+	}
+	if len(base) == 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) && '0' <= base[3] && base[3] <= '9' {
+		return false
+	}
+	return !strings.EqualFold(env, "schema")
 }
 
 // CheckName returns nil if env is a valid environment name, and otherwise an
@@ -193,5 +206,5 @@ func CheckName(env string) error {
 	if ValidName(env) {
 		return nil
 	}
-	return fmt.Errorf("%w: environment %q: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '.', and not \"schema\"", ErrInvalidName, env)
+	return fmt.Errorf("%w: environment %q: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '.', and neither \"schema\" nor a Windows device name such as \"nul\"", ErrInvalidName, env)
 }
