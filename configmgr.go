@@ -415,7 +415,7 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 		eff = applyOverrides(tree, st.overrides)
 		data = encodeDocument(eff)
 	}
-	if err := validateWith(st, m.location(env), data); err != nil {
+	if err := validateWith(ctx, st, m.location(env), data); err != nil {
 		return nil, doc.Revision, err
 	}
 	e = &entry{rev: doc.Revision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}
@@ -433,20 +433,42 @@ func (m *Manager) parse(source string, data []byte) (*object, error) {
 	return parseObject(data, source, true)
 }
 
-func (m *Manager) validate(source string, data []byte) error {
-	return validateWith(m.sch.Load(), source, data)
+func (m *Manager) validate(ctx context.Context, source string, data []byte) error {
+	return validateWith(ctx, m.sch.Load(), source, data)
 }
 
-func validateWith(st *schemaState, source string, data []byte) error {
+// validateWith validates data against st's schema, giving up when ctx
+// ends: a validator cannot be interrupted, so it runs on in the background
+// (bounded by the size and number limits) while the caller, and whatever
+// lock it holds, go free.
+func validateWith(ctx context.Context, st *schemaState, source string, data []byte) error {
 	if st.validator == nil {
 		return nil
 	}
-	vs, err := st.validator.Validate(data)
-	if err != nil {
-		return err
+	type result struct {
+		vs  []Violation
+		err error
 	}
-	if len(vs) > 0 {
-		return &ValidationError{Source: source, Violations: vs}
+	var r result
+	if ctx.Done() == nil {
+		r.vs, r.err = st.validator.Validate(data)
+	} else {
+		ch := make(chan result, 1)
+		go func() {
+			vs, err := st.validator.Validate(data)
+			ch <- result{vs, err}
+		}()
+		select {
+		case r = <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	if r.err != nil {
+		return r.err
+	}
+	if len(r.vs) > 0 {
+		return &ValidationError{Source: source, Violations: r.vs}
 	}
 	return nil
 }
@@ -560,7 +582,7 @@ func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg
 			return nil, curErr
 		}
 		if !m.knownValid(env, cur) {
-			if err := m.validate(m.location(env), encodeDocument(cur)); err != nil {
+			if err := m.validate(ctx, m.location(env), encodeDocument(cur)); err != nil {
 				return nil, err
 			}
 		}
@@ -621,7 +643,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 		if int64(len(data)) > m.o.maxSize {
 			return nil, fmt.Errorf("%w: %s would be %d bytes, the limit is %d (WithMaxSize)", ErrTooLarge, name, len(data), m.o.maxSize)
 		}
-		if err := m.validate(name, data); err != nil {
+		if err := m.validate(ctx, name, data); err != nil {
 			return nil, err
 		}
 		return data, nil

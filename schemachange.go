@@ -79,7 +79,7 @@ func (m *Manager) setSchema(ctx context.Context, schema []byte) error {
 			if len(st.overrides) > 0 {
 				data = encodeDocument(applyOverrides(tree, st.overrides))
 			}
-			err = validateWith(st, m.location(env), data)
+			err = validateWith(ctx, st, m.location(env), data)
 		}
 		if err != nil {
 			sce.Failures[env] = err

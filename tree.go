@@ -482,18 +482,45 @@ func (p *parser) number() (any, error) {
 			return bad()
 		}
 	}
+	exp := 0
 	if i < len(d) && (d[i] == 'e' || d[i] == 'E') {
 		i++
 		if i < len(d) && (d[i] == '+' || d[i] == '-') {
 			i++
 		}
+		from := i
 		if digits() == 0 {
 			return bad()
 		}
+		for _, c := range d[from:i] {
+			if exp = exp*10 + int(c-'0'); exp > maxExponent {
+				break
+			}
+		}
+	}
+	if i-start > maxNumberLen {
+		p.pos = start
+		return nil, fmt.Errorf("number of %d characters: configmgr accepts at most %d (JSON allows more, but a validator may take seconds over one)", i-start, maxNumberLen)
+	}
+	if exp > maxExponent {
+		p.pos = start
+		return nil, fmt.Errorf("number with an exponent beyond %d: configmgr refuses such numbers (JSON allows them, but a validator may take seconds over one)", maxExponent)
 	}
 	p.pos = i
 	return json.Number(d[start:i]), nil
 }
+
+// Numbers are bounded, although JSON is not: a validator turns the numbers
+// it checks into exact rationals, and 1e1000000 alone takes gojsonschema
+// seconds. Within these bounds (1e-1000 to 9.99e1000, at most 1000
+// characters) a number costs it microseconds, like any other, so the work
+// of a validation stays proportional to the document's size. float64 ends
+// near 1.8e308, so the bounds keep every number Go or JavaScript can hold,
+// and then some.
+const (
+	maxNumberLen = 1000
+	maxExponent  = 1000
+)
 
 // pointerOf joins path elements into an RFC 6901 JSON Pointer.
 func pointerOf(path []string) string {
