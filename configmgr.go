@@ -757,3 +757,9 @@ func (m *Manager) EnvironmentsContext(ctx context.Context) ([]string, error) {
 	envs, err := m.store.List(ctx)
 	return envs, opError("environments", "", err)
 }
+
+// String describes the Manager without any configuration value.
+func (m *Manager) String() string { return fmt.Sprintf("configmgr.Manager{store: %T}", m.store) }
+
+// GoString is String, so that %#v shows no configuration value either.
+func (m *Manager) GoString() string { return m.String() }

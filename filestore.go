@@ -583,3 +583,11 @@ func (s *FileStore) Close() error {
 	}
 	return nil
 }
+
+// String describes the store by its directories.
+func (s *FileStore) String() string {
+	return fmt.Sprintf("configmgr.FileStore{%s, backups in %s}", s.dir, s.backupDir)
+}
+
+// GoString is String.
+func (s *FileStore) GoString() string { return s.String() }

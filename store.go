@@ -208,3 +208,27 @@ func CheckName(env string) error {
 	}
 	return fmt.Errorf("%w: environment %q: use 1 to 128 letters, digits, '.', '_' or '-', not starting with '.', and neither \"schema\" nor a Windows device name such as \"nul\"", ErrInvalidName, env)
 }
+
+// String describes the document by size and revision, not content.
+func (d Document) String() string {
+	return fmt.Sprintf("configmgr.Document{%d bytes, revision %q}", len(d.Data), d.Revision)
+}
+
+// GoString is String.
+func (d Document) GoString() string { return d.String() }
+
+// String describes the snapshot without its content.
+func (s Snapshot) String() string {
+	return fmt.Sprintf("configmgr.Snapshot{%s: %d bytes, %d backups}", s.Env, len(s.Data), len(s.Backups))
+}
+
+// GoString is String.
+func (s Snapshot) GoString() string { return s.String() }
+
+// String describes the backup without its content.
+func (b BackupData) String() string {
+	return fmt.Sprintf("configmgr.BackupData{%s, %d bytes}", b.ID, len(b.Data))
+}
+
+// GoString is String.
+func (b BackupData) GoString() string { return b.String() }
