@@ -376,7 +376,7 @@ func (m *Manager) decode(e *entry, env string, v any) error {
 	if err := kc.(keyCheck).err; err != nil {
 		return err
 	}
-	return decodeInto(e.loadJSON, v, source, m.o.strict)
+	return decodeInto(e.loadJSON, e.loadDoc, v, source, m.o.strict, e.sch.root)
 }
 
 // current returns the parsed and validated document of env, from the cache
@@ -425,12 +425,20 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	return e, doc.Revision, nil
 }
 
-// parse checks the size of a stored document and parses it.
+// parse checks the size of a stored document and parses it. A duplicate
+// key inside a secret is not named.
 func (m *Manager) parse(source string, data []byte) (*object, error) {
 	if int64(len(data)) > m.o.maxSize {
 		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
 	}
-	return parseObject(data, source, true)
+	tree, err := parseObject(data, source, true)
+	var dk *DuplicateKeyError
+	if errors.As(err, &dk) {
+		if p, cut := redactPointer(m.sch.Load().root, dk.Pointer); cut {
+			dk.Pointer, dk.Key = p, Redacted
+		}
+	}
+	return tree, err
 }
 
 func (m *Manager) validate(ctx context.Context, source string, data []byte) error {
@@ -468,7 +476,7 @@ func validateWith(ctx context.Context, st *schemaState, source string, data []by
 		return r.err
 	}
 	if len(r.vs) > 0 {
-		return &ValidationError{Source: source, Violations: r.vs}
+		return &ValidationError{Source: source, Violations: redactViolations(st.root, r.vs)}
 	}
 	return nil
 }

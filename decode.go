@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -104,9 +106,14 @@ func resolveRef(root map[string]any, ref string) map[string]any {
 	return m
 }
 
-// decodeInto decodes JSON data into v with encoding/json semantics,
-// reporting failures as *DecodeError.
-func decodeInto(data []byte, v any, source string, strict bool) error {
+// decodeInto decodes data, the JSON text of doc (a value made by plain),
+// into v with encoding/json semantics, reporting failures as *DecodeError.
+// No error carries a value, whatever produced it: encoding/json's own
+// messages quote numbers, and those of a ",string" tag or of a type's own
+// UnmarshalJSON or UnmarshalText may quote anything. Such an error is
+// replaced by one that names the key (found by decoding the values one by
+// one) and the Go type only. Keys inside a secret are not named either.
+func decodeInto(data []byte, doc, v any, source string, strict bool, root map[string]any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if strict {
 		dec.DisallowUnknownFields()
@@ -115,19 +122,100 @@ func decodeInto(data []byte, v any, source string, strict bool) error {
 	if err == nil {
 		return nil
 	}
-	de := &DecodeError{Source: source, Err: err}
+	de := &DecodeError{Source: source}
 	var ute *json.UnmarshalTypeError
 	var ie *json.InvalidUnmarshalError
 	switch {
-	case errors.As(err, &ute):
-		// encoding/json's message quotes numbers, which may be secrets.
+	case errors.As(err, &ie):
+		return fmt.Errorf("Load needs a non-nil pointer to decode into, not %v", ie.Type)
+	case errors.As(err, &ute) && ute.Value != "" && !strings.Contains(err.Error(), "string struct tag"):
 		kind, _, _ := strings.Cut(ute.Value, " ")
 		de.Key = ute.Field
 		de.Err = fmt.Errorf("cannot decode a JSON %s into Go type %v", kind, ute.Type)
-	case errors.As(err, &ie):
-		return fmt.Errorf("Load needs a non-nil pointer to decode into, not %v", ie.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		de.Key = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		de.Err = errors.New("unknown field (WithDisallowUnknownFields)")
+	default:
+		path, typ := locateDecodeError(doc, reflect.TypeOf(v), nil, 0)
+		de.Key = strings.Join(path, ".")
+		de.Err = fmt.Errorf("the value does not decode into Go type %v: its decoder refused it (the value is not shown: it may be secret)", typ)
 	}
+	de.Key = redactKey(root, de.Key)
 	return de
+}
+
+// locateDecodeError finds the key of doc whose value fails to decode into
+// its part of t, by decoding the values one by one, each into a struct of
+// the one field it fills (so that its tag options, such as ",string",
+// apply). It returns the key's path and the Go type that refused it; the
+// path is empty if no single value fails alone.
+func locateDecodeError(doc any, t reflect.Type, path []string, depth int) ([]string, reflect.Type) {
+	if t == nil || depth > maxDepth {
+		return path, t
+	}
+	for t.Kind() == reflect.Pointer && !decodesItself(t) {
+		t = t.Elem()
+	}
+	if decodesItself(t) || decodesItself(reflect.PointerTo(t)) {
+		return path, t
+	}
+	fails := func(v any, field reflect.StructField) bool {
+		data, err := json.Marshal(map[string]any{"v": v})
+		if err != nil {
+			return true
+		}
+		_, opts, _ := strings.Cut(field.Tag.Get("json"), ",")
+		tag := `json:"v"`
+		if opts != "" {
+			tag = `json:"v,` + opts + `"`
+		}
+		one := reflect.StructOf([]reflect.StructField{{Name: "V", Type: field.Type, Tag: reflect.StructTag(tag)}})
+		return json.Unmarshal(data, reflect.New(one).Interface()) != nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return path, t
+		}
+		fields := jsonFields(t)
+		for _, k := range sortedKeys(m) {
+			f, ok := fields[k]
+			if !ok {
+				name, found := foldMatch(fields, k)
+				if !found {
+					continue
+				}
+				f = fields[name]
+			}
+			if fails(m[k], f) {
+				p := append(path[:len(path):len(path)], k)
+				if _, opts, _ := strings.Cut(f.Tag.Get("json"), ","); strings.Contains(opts, "string") {
+					return p, f.Type
+				}
+				return locateDecodeError(m[k], f.Type, p, depth+1)
+			}
+		}
+	case reflect.Map:
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return path, t
+		}
+		for _, k := range sortedKeys(m) {
+			if fails(m[k], reflect.StructField{Type: t.Elem()}) {
+				return locateDecodeError(m[k], t.Elem(), append(path[:len(path):len(path)], k), depth+1)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		a, ok := doc.([]any)
+		if !ok {
+			return path, t
+		}
+		for i, e := range a {
+			if fails(e, reflect.StructField{Type: t.Elem()}) {
+				return locateDecodeError(e, t.Elem(), append(path[:len(path):len(path)], strconv.Itoa(i)), depth+1)
+			}
+		}
+	}
+	return path, t
 }

@@ -73,7 +73,7 @@ func (c keyChecker) check(doc any, t reflect.Type, node map[string]any, path []s
 					return err
 				}
 			}
-			if err := c.check(m[k], fields[name], childSchema(node, c.root, k), p, depth+1); err != nil {
+			if err := c.check(m[k], fields[name].Type, childSchema(node, c.root, k), p, depth+1); err != nil {
 				return err
 			}
 		}
@@ -106,7 +106,11 @@ func (c keyChecker) check(doc any, t reflect.Type, node map[string]any, path []s
 // field called name only because they match by case.
 func (c keyChecker) foldedKey(m map[string]any, keys []string, k, name string, declared map[string]map[string]any, path []string) error {
 	fail := func(format string, args ...any) error {
-		return &DecodeError{Source: c.source, Key: strings.Join(path, "."), Err: fmt.Errorf(format, args...)}
+		key := strings.Join(path, ".")
+		if c.root != nil {
+			key = redactKey(c.root, key)
+		}
+		return &DecodeError{Source: c.source, Key: key, Err: fmt.Errorf(format, args...)}
 	}
 	for _, other := range keys {
 		if other != k && strings.EqualFold(other, name) {
@@ -175,7 +179,7 @@ func sortedKeys(m map[string]any) []string {
 // (the first in sorted order if several do). strings.EqualFold folds at
 // least as much as encoding/json does, so every key that encoding/json
 // would match is caught.
-func foldMatch(fields map[string]reflect.Type, key string) (string, bool) {
+func foldMatch(fields map[string]reflect.StructField, key string) (string, bool) {
 	var names []string
 	for name := range fields {
 		if strings.EqualFold(name, key) {
@@ -189,19 +193,19 @@ func foldMatch(fields map[string]reflect.Type, key string) (string, bool) {
 	return names[0], true
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.Type
+var fieldCache sync.Map // reflect.Type -> map[string]reflect.StructField
 
 // jsonFields returns the object keys that encoding/json decodes into the
-// fields of struct type t, with each field's type, by encoding/json's
+// fields of struct type t, with each field, by encoding/json's
 // rules: "json" tags, "-" to skip, fields of embedded structs promoted,
 // and of several fields with one name the shallowest (then the tagged)
 // wins, or none if that leaves more than one.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
 	if f, ok := fieldCache.Load(t); ok {
-		return f.(map[string]reflect.Type)
+		return f.(map[string]reflect.StructField)
 	}
 	type field struct {
-		typ    reflect.Type
+		sf     reflect.StructField
 		depth  int
 		tagged bool
 		count  int
@@ -245,7 +249,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 				f := found[name]
 				switch {
 				case f == nil || depth < f.depth || depth == f.depth && tagged && !f.tagged:
-					found[name] = &field{typ: sf.Type, depth: depth, tagged: tagged, count: 1}
+					found[name] = &field{sf: sf, depth: depth, tagged: tagged, count: 1}
 				case depth == f.depth && tagged == f.tagged:
 					f.count++
 				}
@@ -253,10 +257,10 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		}
 		level = next
 	}
-	out := make(map[string]reflect.Type, len(found))
+	out := make(map[string]reflect.StructField, len(found))
 	for name, f := range found {
 		if f.count == 1 {
-			out[name] = f.typ
+			out[name] = f.sf
 		}
 	}
 	fieldCache.Store(t, out)

@@ -73,7 +73,10 @@ func TestJSONFields(t *testing.T) {
 		Named  Inner  `json:"named"`
 		hidden int
 	}
-	got := jsonFields(reflect.TypeFor[T]())
+	got := map[string]reflect.Type{}
+	for name, f := range jsonFields(reflect.TypeFor[T]()) {
+		got[name] = f.Type
+	}
 	want := map[string]reflect.Type{
 		"a": reflect.TypeFor[int](), "B": reflect.TypeFor[int](), "d": reflect.TypeFor[int](), "e": reflect.TypeFor[int](),
 		"b": reflect.TypeFor[string](), "-": reflect.TypeFor[int](), "named": reflect.TypeFor[Inner](),

@@ -61,7 +61,7 @@ func (m *Manager) DiffContext(ctx context.Context, env, from, to string) ([]Chan
 		return nil, opError("diff", env, err)
 	}
 	var out []Change
-	diffValues(m.sch.Load().root, nil, a, b, &out)
+	diffValues(newSecrets(m.sch.Load().root), nil, a, b, &out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out, nil
 }
@@ -97,7 +97,16 @@ func (m *Manager) version(ctx context.Context, env, id string) (any, error) {
 	return plain(tree), nil
 }
 
-func diffValues(root map[string]any, path []string, a, b any, out *[]Change) {
+// diffValues appends the changes from a to b, values at path where the
+// secrets walk s stands. A secret is compared whole: one change, with both
+// values redacted, and nothing of what lies inside it.
+func diffValues(s secrets, path []string, a, b any, out *[]Change) {
+	if s.secret() {
+		if jsonText(a) != jsonText(b) {
+			*out = append(*out, change(s, path, "changed", a, b))
+		}
+		return
+	}
 	am, aIsMap := a.(map[string]any)
 	bm, bIsMap := b.(map[string]any)
 	if aIsMap && bIsMap {
@@ -114,11 +123,11 @@ func diffValues(root map[string]any, path []string, a, b any, out *[]Change) {
 			bv, bok := bm[k]
 			switch {
 			case aok && bok:
-				diffValues(root, p, av, bv, out)
+				diffValues(s.child(k), p, av, bv, out)
 			case aok:
-				*out = append(*out, change(root, p, "removed", av, nil))
+				*out = append(*out, change(s.child(k), p, "removed", av, nil))
 			default:
-				*out = append(*out, change(root, p, "added", nil, bv))
+				*out = append(*out, change(s.child(k), p, "added", nil, bv))
 			}
 		}
 		return
@@ -127,30 +136,32 @@ func diffValues(root map[string]any, path []string, a, b any, out *[]Change) {
 	ba, bIsArr := b.([]any)
 	if aIsArr && bIsArr {
 		for i := 0; i < max(len(aa), len(ba)); i++ {
-			p := append(path[:len(path):len(path)], strconv.Itoa(i))
+			k := strconv.Itoa(i)
+			p := append(path[:len(path):len(path)], k)
 			switch {
 			case i < len(aa) && i < len(ba):
-				diffValues(root, p, aa[i], ba[i], out)
+				diffValues(s.child(k), p, aa[i], ba[i], out)
 			case i < len(aa):
-				*out = append(*out, change(root, p, "removed", aa[i], nil))
+				*out = append(*out, change(s.child(k), p, "removed", aa[i], nil))
 			default:
-				*out = append(*out, change(root, p, "added", nil, ba[i]))
+				*out = append(*out, change(s.child(k), p, "added", nil, ba[i]))
 			}
 		}
 		return
 	}
 	if jsonText(a) != jsonText(b) {
-		*out = append(*out, change(root, path, "changed", a, b))
+		*out = append(*out, change(s, path, "changed", a, b))
 	}
 }
 
-func change(root map[string]any, path []string, kind string, old, new any) Change {
+// change makes a Change of the value at path, where the walk s stands.
+func change(s secrets, path []string, kind string, old, new any) Change {
 	c := Change{Pointer: pointerOf(path), Kind: kind}
 	if old != nil || kind != "added" {
-		c.Old = redactValue(root, old, path)
+		c.Old = redactValue(s, old)
 	}
 	if new != nil || kind != "removed" {
-		c.New = redactValue(root, new, path)
+		c.New = redactValue(s, new)
 	}
 	return c
 }
