@@ -154,7 +154,7 @@ func TestDecodeErrorsNeverQuoteValues(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		doc, key string
-		load    func(m *configmgr.Manager) error
+		load     func(m *configmgr.Manager) error
 	}{
 		{`{"port": "hunter2-SECRET-1"}`, "port", func(m *configmgr.Manager) error { var v stringTag; return m.Load("dev", &v) }},
 		{`{"n": "hunter2-SECRET-2"}`, "n", func(m *configmgr.Manager) error { var v bigInt; return m.Load("dev", &v) }},
