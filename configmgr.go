@@ -359,7 +359,7 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 func (m *Manager) decode(e *entry, env string, v any) error {
 	e.loadOnce.Do(func() {
 		doc := copyPlain(e.plain)
-		applyDefaults(doc, e.sch.root, e.sch.root, 0)
+		applyDefaults(doc, e.sch.root)
 		e.loadDoc = doc
 		e.loadJSON, e.loadErr = json.Marshal(doc)
 	})

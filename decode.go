@@ -18,24 +18,64 @@ import (
 // Defaults inside a newly set default are filled too. Subschemas under
 // "allOf" and local "$ref"s are followed; "anyOf", "oneOf", "not" and
 // "if"/"then"/"else" are not, as in ajv. doc is modified in place.
-func applyDefaults(doc any, schema, root map[string]any, depth int) {
+//
+// Beside "$ref", a "default" counts as each draft says: up to draft 7 a
+// "$ref" makes its siblings ignored, so the default is the referenced
+// schema's; from 2019-09 on, siblings apply, and a sibling default wins.
+//
+// A recursive schema is never expanded beyond the document: within a
+// stored value every "$ref" is followed once per place, and within a value
+// that defaults create, once per path, so that a schema that refers to
+// itself cannot make defaults nest without end.
+func applyDefaults(doc any, root map[string]any) {
+	if root == nil {
+		return
+	}
+	d := defaulter{root: root, siblings: refSiblingsApply(root)}
+	d.apply(doc, root, map[string]bool{}, nil, 0)
+}
+
+// refSiblingsApply reports whether the schema's draft (its "$schema";
+// draft 7 without one) lets the keywords beside a "$ref" apply.
+func refSiblingsApply(root map[string]any) bool {
+	s, _ := root["$schema"].(string)
+	return strings.Contains(s, "2019-09") || strings.Contains(s, "2020-12")
+}
+
+type defaulter struct {
+	root     map[string]any
+	siblings bool
+}
+
+// apply fills the defaults schema gives into doc. here holds the "$ref"s
+// followed at this place of the document; created, when not nil, those
+// followed since a default created the value (nil within stored values).
+func (d defaulter) apply(doc any, schema map[string]any, here, created map[string]bool, depth int) {
 	if schema == nil || depth > maxDepth {
 		return
 	}
 	if ref, ok := schema["$ref"].(string); ok {
-		if s := resolveRef(root, ref); s != nil {
-			applyDefaults(doc, s, root, depth+1)
+		if !here[ref] && !created[ref] {
+			here[ref] = true
+			if s := resolveRef(d.root, ref); s != nil {
+				next := created
+				if created != nil {
+					next = with(created, ref)
+				}
+				d.apply(doc, s, here, next, depth+1)
+			}
 		}
-		// In draft 7, "$ref" makes its siblings ignored.
-		return
+		if !d.siblings {
+			return
+		}
 	}
 	if all, ok := schema["allOf"].([]any); ok {
 		for _, s := range all {
 			sm, _ := s.(map[string]any)
-			applyDefaults(doc, sm, root, depth+1)
+			d.apply(doc, sm, here, created, depth+1)
 		}
 	}
-	switch d := doc.(type) {
+	switch v := doc.(type) {
 	case map[string]any:
 		props, _ := schema["properties"].(map[string]any)
 		names := make([]string, 0, len(props))
@@ -48,30 +88,66 @@ func applyDefaults(doc any, schema, root map[string]any, depth int) {
 			if ps == nil {
 				continue
 			}
-			if _, present := d[name]; !present {
-				def, has := ps["default"]
-				if !has {
+			childCreated := created
+			if _, present := v[name]; !present {
+				def, refs, ok := d.defaultOf(ps, created)
+				if !ok {
 					continue
 				}
-				d[name] = copyPlain(def)
+				v[name] = copyPlain(def)
+				childCreated = with(created, refs...)
 			}
-			applyDefaults(d[name], ps, root, depth+1)
+			d.apply(v[name], ps, map[string]bool{}, childCreated, depth+1)
 		}
 	case []any:
 		switch items := schema["items"].(type) {
 		case map[string]any:
-			for _, e := range d {
-				applyDefaults(e, items, root, depth+1)
+			for _, e := range v {
+				d.apply(e, items, map[string]bool{}, created, depth+1)
 			}
 		case []any:
 			for i, s := range items {
-				if i < len(d) {
+				if i < len(v) {
 					sm, _ := s.(map[string]any)
-					applyDefaults(d[i], sm, root, depth+1)
+					d.apply(v[i], sm, map[string]bool{}, created, depth+1)
 				}
 			}
 		}
 	}
+}
+
+// defaultOf returns the default that node gives its value, following its
+// "$ref"s as the draft says, with the refs it followed; not ok if there is
+// none, or if it lies behind a ref in created (which would expand a
+// recursive schema again).
+func (d defaulter) defaultOf(node map[string]any, created map[string]bool) (any, []string, bool) {
+	var refs []string
+	for range 32 {
+		ref, isRef := node["$ref"].(string)
+		if def, ok := node["default"]; ok && (!isRef || d.siblings) {
+			return def, refs, true
+		}
+		if !isRef || created[ref] {
+			return nil, nil, false
+		}
+		refs = append(refs, ref)
+		if node = resolveRef(d.root, ref); node == nil {
+			return nil, nil, false
+		}
+	}
+	return nil, nil, false
+}
+
+// with returns a new set: set's keys and keys.
+func with(set map[string]bool, keys ...string) map[string]bool {
+	out := make(map[string]bool, len(set)+len(keys))
+	for k := range set {
+		out[k] = true
+	}
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out
 }
 
 // resolveRef resolves a "#..." JSON Pointer reference within root.
