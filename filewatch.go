@@ -3,9 +3,12 @@ package configmgr
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fsnotify/fsnotify"
 )
@@ -19,6 +22,8 @@ var _ WatchStore = (*FileStore)(nil)
 type dirWatch struct {
 	w    *fsnotify.Watcher
 	done chan struct{}
+	dir  string      // the configuration directory's path, as given
+	id   fs.FileInfo // the directory it named when the watch began
 
 	mu   sync.Mutex
 	subs map[chan struct{}]string // subscriber -> file name it waits for
@@ -49,7 +54,10 @@ func (s *FileStore) Watch(ctx context.Context, env string, rev Revision) error {
 	}
 	select {
 	case <-ch:
-		return dw.failure()
+		if err := dw.failure(); !errors.Is(err, errDirSwapped) {
+			return err
+		}
+		return nil // a new directory: the document may have changed
 	case <-ctx.Done():
 		return &OpError{Op: "watch", Env: env, Err: ctx.Err()}
 	}
@@ -67,6 +75,10 @@ func (s *FileStore) dirWatch() (*dirWatch, error) {
 			return s.watch, nil
 		}
 	}
+	id, err := os.Stat(s.dir)
+	if err != nil {
+		return nil, err
+	}
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, err
@@ -75,16 +87,34 @@ func (s *FileStore) dirWatch() (*dirWatch, error) {
 		w.Close()
 		return nil, err
 	}
-	dw := &dirWatch{w: w, done: make(chan struct{}), subs: map[chan struct{}]string{}}
+	dw := &dirWatch{w: w, done: make(chan struct{}), dir: s.dir, id: id, subs: map[chan struct{}]string{}}
 	go dw.run()
 	s.watch = dw
 	return dw, nil
 }
 
+// errDirSwapped reports that the configuration directory's path now
+// names another directory: it was renamed over (an mv-swap deploy), or a
+// symlink on its path was switched (current -> releases/N).
+var errDirSwapped = errors.New("the configuration directory was swapped")
+
+// swapCheck is how often a watch checks that its directory's path still
+// names the directory it watches: inotify follows the directory, not the
+// path, and sees no event when a symlink above it is switched.
+var swapCheck = time.Second
+
 func (dw *dirWatch) run() {
 	defer close(dw.done)
+	tick := time.NewTicker(swapCheck)
+	defer tick.Stop()
 	for {
 		select {
+		case <-tick.C:
+			if fi, err := os.Stat(dw.dir); err != nil || !os.SameFile(fi, dw.id) {
+				dw.fail(errDirSwapped)
+				dw.w.Close()
+				return
+			}
 		case ev, ok := <-dw.w.Events:
 			if !ok {
 				dw.fail(errors.New("watcher closed"))

@@ -377,3 +377,65 @@ func TestWatchNextAfterClose(t *testing.T) {
 		t.Fatalf("Next after Close = %+v, %v; want ErrClosed", v, err)
 	}
 }
+
+// TestWatchDirectorySwap: a Live follows its configuration directory's
+// path, not the directory: when the directory is renamed over (an mv-swap
+// deploy) or a symlink on its path is switched (current -> releases/N),
+// the new directory's document is loaded.
+func TestWatchDirectorySwap(t *testing.T) {
+	for _, how := range []string{"mv-swap", "symlink"} {
+		t.Run(how, func(t *testing.T) {
+			configDir, backupDir := setup(t, true)
+			root := filepath.Dir(configDir)
+			path := configDir
+			if how == "symlink" {
+				path = filepath.Join(root, "current")
+				if err := os.Symlink(configDir, path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, err := configmgr.New(path, backupDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			l, err := configmgr.Watch[liveConfig](t.Context(), m, "dev")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+
+			release := filepath.Join(root, "release2")
+			os.Mkdir(release, 0o755)
+			for _, name := range []string{"schema.json", "dev.json"} {
+				data := readFile(t, filepath.Join(configDir, name))
+				if name == "dev.json" {
+					data = setTTL(t, data, "777")
+				}
+				os.WriteFile(filepath.Join(release, name), []byte(data), 0o600)
+			}
+			if how == "mv-swap" {
+				if err := os.Rename(configDir, filepath.Join(root, "old")); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(release, configDir); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				tmp := filepath.Join(root, "current.new")
+				if err := os.Symlink(release, tmp); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(tmp, path); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for {
+				v, err := next(t, l)
+				if err == nil && v.Cache.TTL == 777 {
+					break
+				}
+			}
+		})
+	}
+}
