@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -518,8 +519,11 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 }
 
 // Import implements [ImportStore]. It writes the backups first and the
-// configuration file last, and removes the backups again if anything
-// fails, so a failed import leaves no trace.
+// configuration file last, and removes the backups it wrote again if
+// anything fails, so a failed import leaves no trace. An import that was
+// killed before it wrote the configuration file may leave backups; the
+// next import of the same environment takes those whose content it
+// brings, so that Migrate can always be run again.
 func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	env := snap.Env
 	if err := s.check(ctx, env); err != nil {
@@ -548,8 +552,12 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	}
 	for _, b := range snap.Backups {
 		p := filepath.Join(s.backupDir, s.backupPrefix(env)+b.ID)
-		if _, err := os.Lstat(p); err == nil {
-			return fail(fmt.Errorf("%w: backup %s exists already", ErrConflict, b.ID))
+		if have, _, err := readRegular(p, s.opts.maxSize, true); err == nil && bytes.Equal(have, b.Data) {
+			// An import that was killed before it wrote the config left
+			// this backup: take it, so that imports can be resumed.
+			continue
+		} else if _, err := os.Lstat(p); err == nil {
+			return fail(fmt.Errorf("%w: backup %s exists already, with other content", ErrConflict, b.ID))
 		}
 		if err := ctx.Err(); err != nil {
 			return fail(err)

@@ -21,6 +21,20 @@ import (
 // writers really are separate OS processes with their own locks.
 
 func TestMain(m *testing.M) {
+	if os.Getenv(proctest.Env) == "migrate" {
+		// args: -test.run=^$ -- 0 srcConfig srcBackups dstConfig dstBackups
+		a := os.Args[len(os.Args)-4:]
+		src, err1 := configmgr.NewFileStore(a[0], a[1])
+		dst, err2 := configmgr.NewFileStore(a[2], a[3])
+		if err1 != nil || err2 != nil {
+			os.Exit(2)
+		}
+		if _, err := configmgr.Migrate(context.Background(), dst, src); err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	proctest.Main(func(args []string) (*configmgr.Manager, error) { return configmgr.New(args[0], args[1]) })
 	os.Exit(m.Run())
 }
@@ -220,4 +234,73 @@ func tempFiles(t *testing.T, dirs ...string) []string {
 		}
 	}
 	return out
+}
+
+// TestKillMigrate kills a Migrate into the file store 20 times at random
+// moments; after each kill, and after all of them, Migrate runs again to
+// the end and the destination holds exactly the source, history included.
+// A kill between an environment's backups and its config used to block
+// every later Migrate with a conflict.
+func TestKillMigrate(t *testing.T) {
+	proctest.SkipShort(t)
+	const envs, kills = 60, 20
+	root := t.TempDir()
+	src, srcB := filepath.Join(root, "src"), filepath.Join(root, "srcb")
+	os.Mkdir(src, 0o700)
+	schema, _ := os.ReadFile("testdata/config/schema.json")
+	os.WriteFile(filepath.Join(src, "schema.json"), schema, 0o600)
+	m, err := configmgr.New(src, srcB, configmgr.WithBackups(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range envs {
+		env := "env" + string(rune('a'+i/26)) + string(rune('a'+i%26))
+		if err := m.Write(env, validConfig()); err != nil {
+			t.Fatal(err)
+		}
+		for ttl := range 4 {
+			if err := m.Update(env, map[string]any{"cache": map[string]any{"ttl": ttl}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m.Close()
+	run := func(dst string) *exec.Cmd {
+		cmd := proctest.Command("migrate", 0, src, srcB, dst, dst+"b")
+		cmd.Stderr = &strings.Builder{}
+		return cmd
+	}
+	probe := filepath.Join(root, "probe")
+	os.Mkdir(probe, 0o700)
+	start := time.Now()
+	if cmd := run(probe); cmd.Run() != nil {
+		t.Fatalf("migrate: %s", cmd.Stderr)
+	}
+	took := time.Since(start)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 5))
+	dst := filepath.Join(root, "dst")
+	os.Mkdir(dst, 0o700)
+	for i := range kills {
+		cmd := run(dst)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(took))))
+		cmd.Process.Kill()
+		cmd.Wait()
+		if i%5 == 4 { // and now and then, run it to the end
+			if cmd := run(dst); cmd.Run() != nil {
+				t.Fatalf("Migrate after kill %d: %s", i, cmd.Stderr)
+			}
+		}
+	}
+	if cmd := run(dst); cmd.Run() != nil {
+		t.Fatalf("Migrate after the kills: %s", cmd.Stderr)
+	}
+	a, _ := configmgr.NewFileStore(src, srcB)
+	b, _ := configmgr.NewFileStore(dst, dst+"b")
+	r, err := configmgr.Migrate(t.Context(), b, a)
+	if err != nil || len(r.Copied) != 0 || len(r.Unchanged) != envs {
+		t.Fatalf("the destination differs from the source: %v, %v", r, err)
+	}
 }
