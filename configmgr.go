@@ -163,6 +163,11 @@ func open(s Store, o options) (*Manager, error) {
 		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
 	}
 	m.sch.Store(st)
+	if rs, ok := s.(RetentionStore); ok && o.keepSet {
+		if err := rs.SetRetention(context.Background(), o.keep); err != nil {
+			return nil, fmt.Errorf("store the retention policy: %w", cause(err))
+		}
+	}
 	if o.schemaOptions && !o.noSchema {
 		if err := adoptSchema(s, schema); err != nil {
 			return nil, fmt.Errorf("store the schema: %w", cause(err))

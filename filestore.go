@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,11 +80,12 @@ type statEntry struct {
 }
 
 var (
-	_ UpdateStore   = (*FileStore)(nil)
-	_ HistoryStore  = (*FileStore)(nil)
-	_ SchemaStore   = (*FileStore)(nil)
-	_ ImportStore   = (*FileStore)(nil)
-	_ LocationStore = (*FileStore)(nil)
+	_ UpdateStore    = (*FileStore)(nil)
+	_ HistoryStore   = (*FileStore)(nil)
+	_ SchemaStore    = (*FileStore)(nil)
+	_ ImportStore    = (*FileStore)(nil)
+	_ LocationStore  = (*FileStore)(nil)
+	_ RetentionStore = (*FileStore)(nil)
 )
 
 // NewFileStore returns a store over configDir, which must exist, keeping
@@ -269,6 +271,9 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	perm := s.opts.perm
 	var ids []string
 	var backup string
+	if policy, ok := s.retention(); ok {
+		keep = KeepAtLeast(keep, policy)
+	}
 	if exists {
 		perm = mode
 		if keep != 0 {
@@ -599,3 +604,47 @@ func (s *FileStore) String() string {
 
 // GoString is String.
 func (s *FileStore) GoString() string { return s.String() }
+
+// retentionFile holds the store's retention policy, in the backup
+// directory: a number, as [WithBackups] takes it.
+const retentionFile = ".retention"
+
+// retention reads the stored retention policy.
+func (s *FileStore) retention() (int, bool) {
+	data, _, err := readRegular(filepath.Join(s.backupDir, retentionFile), 64, true)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	return n, err == nil
+}
+
+// Retention implements [RetentionStore].
+func (s *FileStore) Retention(ctx context.Context) (int, bool, error) {
+	if s.closed.Load() {
+		return 0, false, &OpError{Op: "retention", Err: ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, false, &OpError{Op: "retention", Err: err}
+	}
+	n, ok := s.retention()
+	return n, ok, nil
+}
+
+// SetRetention implements [RetentionStore]: backupDir/.retention, written
+// atomically.
+func (s *FileStore) SetRetention(ctx context.Context, keep int) error {
+	if s.closed.Load() {
+		return &OpError{Op: "set retention", Err: ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return &OpError{Op: "set retention", Err: err}
+	}
+	if n, ok := s.retention(); ok && n == keep {
+		return nil
+	}
+	if err := atomicfile.Write(filepath.Join(s.backupDir, retentionFile), []byte(strconv.Itoa(keep)+"\n"), s.opts.perm, nil); err != nil {
+		return &OpError{Op: "set retention", Err: err}
+	}
+	return nil
+}

@@ -39,6 +39,7 @@ func (f FileOption) applyOption(o *options) { o.fileOpts = append(o.fileOpts, f)
 
 type options struct {
 	keep          int
+	keepSet       bool // WithBackups was given
 	maxSize       int64
 	schema        []byte
 	noSchema      bool
@@ -68,7 +69,15 @@ func defaultOptions() options {
 // WithBackups sets how many backups of each environment a write keeps: the
 // newest n, counting the one it takes. The default is 5. A negative n keeps
 // every backup; zero takes none.
-func WithBackups(n int) Option { return optionFunc(func(o *options) { o.keep = n }) }
+//
+// On a store that keeps a retention policy ([RetentionStore]: the file
+// store and SQLite), the option also stores n as the policy, which every
+// writer, in any process, follows from then on: a write keeps at least
+// that many (see [KeepAtLeast]). So WithBackups(-1) makes an audit trail
+// that a Manager run with the default cannot cut.
+func WithBackups(n int) Option {
+	return optionFunc(func(o *options) { o.keep, o.keepSet = n, true })
+}
 
 // WithMaxSize sets the largest document, in bytes, that the Manager reads or
 // writes; a larger one is refused with an error wrapping [ErrTooLarge]. The

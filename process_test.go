@@ -243,7 +243,7 @@ func tempFiles(t *testing.T, dirs ...string) []string {
 // every later Migrate with a conflict.
 func TestKillMigrate(t *testing.T) {
 	proctest.SkipShort(t)
-	const envs, kills = 60, 20
+	const envs, kills = 40, 20
 	root := t.TempDir()
 	src, srcB := filepath.Join(root, "src"), filepath.Join(root, "srcb")
 	os.Mkdir(src, 0o700)
@@ -302,5 +302,51 @@ func TestKillMigrate(t *testing.T) {
 	r, err := configmgr.Migrate(t.Context(), b, a)
 	if err != nil || len(r.Copied) != 0 || len(r.Unchanged) != envs {
 		t.Fatalf("the destination differs from the source: %v, %v", r, err)
+	}
+}
+
+// TestRetentionBelongsToStore: a keep-all history (WithBackups(-1)) is the
+// store's policy: writers with the default, in this process or another,
+// keep every backup too, until a Manager sets another policy.
+func TestRetentionBelongsToStore(t *testing.T) {
+	proctest.SkipShort(t)
+	configDir, backupDir := setup(t, true)
+	audit, err := configmgr.New(configDir, backupDir, configmgr.WithBackups(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	for i := range 4 {
+		if err := audit.Update("dev", map[string]any{"cache": map[string]any{"ttl": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain, err := configmgr.New(configDir, backupDir) // the default, 5
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	for i := range 4 {
+		if err := plain.UpdateFunc("dev", incrementTTL); err != nil {
+			t.Fatal(err, i)
+		}
+	}
+	if out, err := helper(t, "increment", configDir, backupDir, 3).CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v: %s", err, out)
+	}
+	if bs, _ := plain.Backups("dev"); len(bs) != 11 {
+		t.Fatalf("after 4 + 4 + 3 writes under a keep-all policy, %d backups; want 11", len(bs))
+	}
+	// A Manager that asks for another policy sets it, on purpose.
+	three, err := configmgr.New(configDir, backupDir, configmgr.WithBackups(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer three.Close()
+	if err := plain.UpdateFunc("dev", incrementTTL); err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := plain.Backups("dev"); len(bs) != 5 {
+		t.Fatalf("under a policy of 3, a writer keeping 5 left %d backups; want 5", len(bs))
 	}
 }

@@ -83,6 +83,8 @@ type Backup struct {
 //     atomically. [Migrate] needs it to copy backups into the store.
 //   - [LocationStore]: the store can say where it keeps a document, so that
 //     errors name the place. Without it they name the environment.
+//   - [RetentionStore]: the store keeps a retention policy that every
+//     writer follows. Without it each write keeps what its Manager says.
 //
 // The package storetest checks all of this; every Store should pass it.
 type Store interface {
@@ -162,6 +164,32 @@ type WatchStore interface {
 type ImportStore interface {
 	Store
 	Import(ctx context.Context, snap Snapshot) error
+}
+
+// RetentionStore is a [Store] that keeps a retention policy of its own, so
+// that the history it keeps does not depend on which writer wrote last.
+// Every write keeps at least as many backups as the stored policy says,
+// whatever its [PutOptions].Keep asks: a negative policy keeps every
+// backup, an audit trail that a writer with a smaller Keep cannot cut.
+//
+// Retention returns the stored policy, and false if none is stored.
+// SetRetention stores one. [Open] stores the Manager's [WithBackups] when
+// that option is given.
+type RetentionStore interface {
+	Store
+	Retention(ctx context.Context) (keep int, ok bool, err error)
+	SetRetention(ctx context.Context, keep int) error
+}
+
+// KeepAtLeast returns how many backups a write keeps that asks to keep
+// keep, in a store whose policy is policy: the larger, where a negative
+// number (all) is larger than any other. Stores that implement
+// [RetentionStore] use it.
+func KeepAtLeast(keep, policy int) int {
+	if keep < 0 || policy < 0 {
+		return -1
+	}
+	return max(keep, policy)
 }
 
 // LocationStore is a [Store] that can say where it keeps a document, for

@@ -215,3 +215,26 @@ func removeDB(t *testing.T, path string) {
 		}
 	}
 }
+
+// TestRetentionBelongsToStore: a keep-all policy set with WithBackups(-1)
+// holds for writers with the default, here another process.
+func TestRetentionBelongsToStore(t *testing.T) {
+	proctest.SkipShort(t)
+	path := sampleDB(t)
+	audit, err := sqlite.New(path, configmgr.WithBackups(-1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer audit.Close()
+	for i := range 4 {
+		if err := audit.Update("dev", map[string]any{"cache": map[string]any{"ttl": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := helper("increment", path, 4).CombinedOutput(); err != nil {
+		t.Fatalf("helper: %v: %s", err, out)
+	}
+	if bs, _ := audit.Backups("dev"); len(bs) != 8 {
+		t.Fatalf("after 4 + 4 writes under a keep-all policy, %d backups; want 8", len(bs))
+	}
+}

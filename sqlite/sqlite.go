@@ -119,7 +119,8 @@ var (
 	_ configmgr.ImportStore  = (*Store)(nil)
 	_ configmgr.WatchStore   = (*Store)(nil)
 
-	_ configmgr.LocationStore = (*Store)(nil)
+	_ configmgr.LocationStore  = (*Store)(nil)
+	_ configmgr.RetentionStore = (*Store)(nil)
 )
 
 // Open opens the database at path and returns it as a bare [Store]: the
@@ -519,8 +520,15 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 			fnErr = err
 			return err
 		}
-		if exists && opts.Keep != 0 {
-			if err := backup(ctx, tx, env, data, opts.Keep); err != nil {
+		keep := opts.Keep
+		var policy string
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'retention'`).Scan(&policy); err == nil {
+			if n, err := strconv.Atoi(policy); err == nil {
+				keep = configmgr.KeepAtLeast(keep, n)
+			}
+		}
+		if exists && keep != 0 {
+			if err := backup(ctx, tx, env, data, keep); err != nil {
 				return err
 			}
 		}
@@ -667,6 +675,43 @@ func (s *Store) SetSchema(ctx context.Context, schema []byte) error {
 	})
 	if err != nil {
 		return configmgr.NewStoreError("sqlite", "set schema", "", driverError(err))
+	}
+	return nil
+}
+
+// Retention implements [configmgr.RetentionStore]: the policy is kept in
+// the meta table.
+func (s *Store) Retention(ctx context.Context) (int, bool, error) {
+	if err := s.check(ctx, "retention", ""); err != nil {
+		return 0, false, err
+	}
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'retention'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, configmgr.NewStoreError("sqlite", "retention", "", driverError(err))
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil, nil
+}
+
+// SetRetention implements [configmgr.RetentionStore].
+func (s *Store) SetRetention(ctx context.Context, keep int) error {
+	if err := s.check(ctx, "set retention", ""); err != nil {
+		return err
+	}
+	if n, ok, err := s.Retention(ctx); err == nil && ok && n == keep {
+		return nil
+	}
+	err := s.write(ctx, "set retention", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('retention', ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(keep))
+		return err
+	})
+	if err != nil {
+		return configmgr.NewStoreError("sqlite", "set retention", "", driverError(err))
 	}
 	return nil
 }
