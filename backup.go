@@ -60,7 +60,7 @@ func (m *Manager) RestoreContext(ctx context.Context, env, backupID string) erro
 	if _, err := m.parse(name, data); err != nil {
 		return opError("restore", env, err)
 	}
-	return m.modify(ctx, "restore", env, nil, func(*object, error) (any, error) {
+	return m.modify(ctx, "restore", env, nil, func(*schemaState, *object, error) (any, error) {
 		return source{data, name}, nil
 	})
 }

@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,8 @@ type Manager struct {
 // replaced whole by SetSchema.
 type schemaState struct {
 	raw       []byte
+	rev       Revision       // SchemaRevision(raw)
+	stored    bool           // raw is the store's schema, which writes then check
 	validator Validator      // nil without a schema
 	root      map[string]any // nil without a schema
 	overrides []override     // from WithEnvOverrides
@@ -159,39 +162,43 @@ func open(s Store, o options) (*Manager, error) {
 		if st, err = m.compile(schema); err != nil {
 			return nil, err
 		}
+		st.stored = !o.schemaOptions
 	} else if o.envPrefix != "" {
 		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
 	}
-	m.sch.Store(st)
 	if rs, ok := s.(RetentionStore); ok && o.keepSet {
 		if err := rs.SetRetention(context.Background(), o.keep); err != nil {
 			return nil, fmt.Errorf("store the retention policy: %w", cause(err))
 		}
 	}
 	if o.schemaOptions && !o.noSchema {
-		if err := adoptSchema(s, schema); err != nil {
+		stored, err := adoptSchema(s, schema)
+		if err != nil {
 			return nil, fmt.Errorf("store the schema: %w", cause(err))
 		}
+		st.stored = stored
 	}
+	m.sch.Store(st)
 	return m, nil
 }
 
 // adoptSchema stores schema in s if s keeps schemas and holds neither a
 // schema nor any environment: a new store then describes itself, and later
-// opens need no WithSchema.
-func adoptSchema(s Store, schema []byte) error {
+// opens need no WithSchema. It reports whether s's schema is schema now.
+func adoptSchema(s Store, schema []byte) (bool, error) {
 	ss, ok := s.(SchemaStore)
 	if !ok {
-		return nil
+		return false, nil
 	}
 	ctx := context.Background()
-	if _, err := ss.Schema(ctx); !errors.Is(err, ErrNotFound) {
-		return nil
+	have, err := ss.Schema(ctx)
+	if err == nil || !errors.Is(err, ErrNotFound) {
+		return err == nil && bytes.Equal(have, schema), nil
 	}
 	if envs, err := s.List(ctx); err != nil || len(envs) > 0 {
-		return err
+		return false, err
 	}
-	return ss.SetSchema(ctx, schema)
+	return true, ss.SetSchema(ctx, schema)
 }
 
 // compile compiles schema and derives the state that depends on it.
@@ -200,7 +207,7 @@ func (m *Manager) compile(schema []byte) (*schemaState, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &schemaState{raw: schema, validator: v, root: root}
+	st := &schemaState{raw: schema, rev: SchemaRevision(schema), validator: v, root: root}
 	if m.o.envPrefix != "" {
 		if st.overrides, err = envOverrides(m.o.envPrefix, m.o.environ(), root); err != nil {
 			return nil, err
@@ -446,10 +453,6 @@ func (m *Manager) parse(source string, data []byte) (*object, error) {
 	return tree, err
 }
 
-func (m *Manager) validate(ctx context.Context, source string, data []byte) error {
-	return validateWith(ctx, m.sch.Load(), source, data)
-}
-
 // validateWith validates data against st's schema, giving up when ctx
 // ends: a validator cannot be interrupted, so it runs on in the background
 // (bounded by the size and number limits) while the caller, and whatever
@@ -532,7 +535,7 @@ func (m *Manager) write(ctx context.Context, op, env string, cfg any, expect *Re
 	if _, ok := nv.(*object); !ok {
 		return opError(op, env, ErrNotObject)
 	}
-	return m.modify(ctx, op, env, expect, func(cur *object, curErr error) (any, error) {
+	return m.modify(ctx, op, env, expect, func(_ *schemaState, cur *object, curErr error) (any, error) {
 		if cur == nil {
 			return nv, nil // nothing to align with (missing or unreadable)
 		}
@@ -559,7 +562,7 @@ func (m *Manager) UpdateContext(ctx context.Context, env string, patch any) erro
 	if err != nil {
 		return opError("update", env, err)
 	}
-	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
+	return m.modify(ctx, "update", env, nil, func(_ *schemaState, cur *object, curErr error) (any, error) {
 		if curErr != nil {
 			return nil, curErr
 		}
@@ -590,12 +593,12 @@ func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg
 	if err := m.check(ctx, env); err != nil {
 		return opError("update", env, err)
 	}
-	return m.modify(ctx, "update", env, nil, func(cur *object, curErr error) (any, error) {
+	return m.modify(ctx, "update", env, nil, func(st *schemaState, cur *object, curErr error) (any, error) {
 		if curErr != nil {
 			return nil, curErr
 		}
-		if !m.knownValid(env, cur) {
-			if err := m.validate(ctx, m.location(env), encodeDocument(cur)); err != nil {
+		if !m.knownValid(env, st, cur) {
+			if err := validateWith(ctx, st, m.location(env), encodeDocument(cur)); err != nil {
 				return nil, err
 			}
 		}
@@ -623,45 +626,58 @@ type source struct {
 	name string
 }
 
-// modify runs one read-modify-write of env. fn gets the current document
-// (nil and an error wrapping ErrNotFound if there is none, or nil and a
-// decode error if it does not parse) and returns the new tree, or a source
-// to store as it is. The result is checked and stored, exclusively if the
-// store can, and otherwise with compare-and-swap retried on conflict. The
-// error names the call op.
-func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(cur *object, curErr error) (any, error)) error {
-	build := func(doc Document) ([]byte, error) {
-		if expect != nil && doc.Revision != *expect {
-			return nil, fmt.Errorf("%w: the document changed since it was read", ErrConflict)
+// modify runs one read-modify-write of env. fn gets the schema it works
+// under and the current document (nil and an error wrapping ErrNotFound if
+// there is none, or nil and a decode error if it does not parse) and
+// returns the new tree, or a source to store as it is. The result is
+// checked and stored, exclusively if the store can, and otherwise with
+// compare-and-swap retried on conflict. If the store's schema changed
+// meanwhile, the Manager loads it and starts again. The error names the
+// call op.
+func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(st *schemaState, cur *object, curErr error) (any, error)) error {
+	var err error
+	for attempt := 0; ; attempt++ {
+		st := m.sch.Load()
+		build := func(doc Document) ([]byte, error) {
+			if expect != nil && doc.Revision != *expect {
+				return nil, fmt.Errorf("%w: the document changed since it was read", ErrConflict)
+			}
+			var cur *object
+			var curErr error
+			if doc.Revision == "" {
+				curErr = fmt.Errorf("%w; Write creates an environment", m.notFound(ctx, env, fmt.Errorf("%w: %s", ErrNotFound, m.location(env))))
+			} else {
+				cur, curErr = m.treeFor(env, doc)
+			}
+			out, err := fn(st, cur, curErr)
+			if err != nil {
+				return nil, err
+			}
+			var data []byte
+			name := "the new version of " + m.location(env)
+			switch out := out.(type) {
+			case source:
+				data, name = out.data, out.name
+			default:
+				data = encodeDocument(out)
+			}
+			if int64(len(data)) > m.o.maxSize {
+				return nil, fmt.Errorf("%w: %s would be %d bytes, the limit is %d (WithMaxSize)", ErrTooLarge, name, len(data), m.o.maxSize)
+			}
+			if err := validateWith(ctx, st, name, data); err != nil {
+				return nil, err
+			}
+			return data, nil
 		}
-		var cur *object
-		var curErr error
-		if doc.Revision == "" {
-			curErr = fmt.Errorf("%w; Write creates an environment", m.notFound(ctx, env, fmt.Errorf("%w: %s", ErrNotFound, m.location(env))))
-		} else {
-			cur, curErr = m.treeFor(env, doc)
+		err = m.storeWith(ctx, env, expect, st, build)
+		if !errors.Is(err, ErrSchemaChanged) || attempt == 5 {
+			break
 		}
-		out, err := fn(cur, curErr)
-		if err != nil {
-			return nil, err
+		if rerr := m.reloadSchema(ctx, st); rerr != nil {
+			err = rerr
+			break
 		}
-		var data []byte
-		name := "the new version of " + m.location(env)
-		switch out := out.(type) {
-		case source:
-			data, name = out.data, out.name
-		default:
-			data = encodeDocument(out)
-		}
-		if int64(len(data)) > m.o.maxSize {
-			return nil, fmt.Errorf("%w: %s would be %d bytes, the limit is %d (WithMaxSize)", ErrTooLarge, name, len(data), m.o.maxSize)
-		}
-		if err := m.validate(ctx, name, data); err != nil {
-			return nil, err
-		}
-		return data, nil
 	}
-	err := m.storeWith(ctx, env, expect, build)
 	var ue userError
 	if errors.As(err, &ue) {
 		return ue.err
@@ -670,6 +686,30 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 		m.notify(env)
 	}
 	return opError(op, env, err)
+}
+
+// reloadSchema replaces old, the schema the Manager had, with the one the
+// store holds now.
+func (m *Manager) reloadSchema(ctx context.Context, old *schemaState) error {
+	ss, ok := m.store.(SchemaStore)
+	if !ok {
+		return fmt.Errorf("%w, and the store keeps no schema to reload", ErrSchemaChanged)
+	}
+	raw, err := ss.Schema(ctx)
+	if err != nil {
+		return fmt.Errorf("reload the schema: %w", cause(err))
+	}
+	st, err := m.compile(raw)
+	if err != nil {
+		return fmt.Errorf("reload the schema: %w", err)
+	}
+	st.stored = true
+	if m.sch.CompareAndSwap(old, st) {
+		m.mu.Lock()
+		clear(m.cache)
+		m.mu.Unlock()
+	}
+	return nil
 }
 
 // notify wakes this Manager's watchers of env.
@@ -695,9 +735,13 @@ func (m *Manager) changedCh(env string) <-chan struct{} {
 	return c
 }
 
-// storeWith stores what build makes of the current document.
-func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, build func(Document) ([]byte, error)) error {
+// storeWith stores what build makes of the current document, validated
+// under st.
+func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, st *schemaState, build func(Document) ([]byte, error)) error {
 	opts := PutOptions{Keep: m.o.keep}
+	if _, ok := m.store.(SchemaGuardStore); ok && st.stored {
+		opts.Schema = st.rev
+	}
 	if us, ok := m.store.(UpdateStore); ok {
 		_, err := us.Update(ctx, env, opts, build)
 		return err
@@ -733,9 +777,8 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, b
 }
 
 // knownValid reports whether tree is the cached stored document of env and
-// was validated, as stored, against the current schema.
-func (m *Manager) knownValid(env string, tree *object) bool {
-	st := m.sch.Load()
+// was validated, as stored, against st.
+func (m *Manager) knownValid(env string, st *schemaState, tree *object) bool {
 	m.mu.Lock()
 	e := m.cache[env]
 	m.mu.Unlock()

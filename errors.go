@@ -37,6 +37,12 @@ var (
 	// parse or validate: the [Live] keeps serving the last good one.
 	ErrRejected = errors.New("new version rejected, keeping the last good one")
 
+	// ErrSchemaChanged reports a write refused because the store's schema
+	// is no longer the one the document was validated against (see
+	// [SchemaGuardStore]). A Manager reloads the schema and tries again, so
+	// callers see it only from a store used on its own.
+	ErrSchemaChanged = errors.New("the schema changed")
+
 	// ErrInvalidSchema reports a schema that is missing its object form,
 	// is not valid JSON, or does not compile.
 	ErrInvalidSchema = errors.New("invalid schema")

@@ -64,11 +64,13 @@ type FileStore struct {
 	dir, backupDir string
 	opts           fileOptions
 	locks          envLocks
+	schemaLock     schemaLock
 	closed         atomic.Bool
 
-	mu    sync.Mutex
-	cache map[string]statEntry
-	watch *dirWatch // started by the first Watch
+	mu     sync.Mutex
+	cache  map[string]statEntry
+	schema statEntry // schema.json's revision by its stat
+	watch  *dirWatch // started by the first Watch
 }
 
 // statEntry remembers a file's content by the key of its last stat, so that
@@ -80,12 +82,13 @@ type statEntry struct {
 }
 
 var (
-	_ UpdateStore    = (*FileStore)(nil)
-	_ HistoryStore   = (*FileStore)(nil)
-	_ SchemaStore    = (*FileStore)(nil)
-	_ ImportStore    = (*FileStore)(nil)
-	_ LocationStore  = (*FileStore)(nil)
-	_ RetentionStore = (*FileStore)(nil)
+	_ UpdateStore      = (*FileStore)(nil)
+	_ HistoryStore     = (*FileStore)(nil)
+	_ SchemaStore      = (*FileStore)(nil)
+	_ ImportStore      = (*FileStore)(nil)
+	_ LocationStore    = (*FileStore)(nil)
+	_ RetentionStore   = (*FileStore)(nil)
+	_ SchemaGuardStore = (*FileStore)(nil)
 )
 
 // NewFileStore returns a store over configDir, which must exist, keeping
@@ -232,6 +235,16 @@ func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions,
 		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	defer unlock()
+	if opts.Schema != "" {
+		unlockSchema, err := s.schemaLock.lock(ctx, s.schemaLockPath(), false)
+		if err != nil {
+			return "", &OpError{Op: op, Env: env, Err: err}
+		}
+		defer unlockSchema()
+		if rev := s.schemaRevision(); rev != opts.Schema {
+			return "", &OpError{Op: op, Env: env, Err: fmt.Errorf("%w: the document was validated against another schema than %s", ErrSchemaChanged, filepath.Join(s.dir, "schema.json"))}
+		}
+	}
 
 	cur, mode, err := s.read(env, false)
 	exists := err == nil
@@ -494,14 +507,30 @@ func (s *FileStore) Schema(ctx context.Context) ([]byte, error) {
 // atomically and durably. The previous schema, if any, is kept as
 // backupDir/schema.json.backup_<ID>.
 func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
+	return s.setSchema(ctx, "set schema", schema, nil)
+}
+
+// SetSchemaIf implements [SchemaGuardStore]: under the schema lock, which
+// every write of a Manager whose schema is this store's holds shared, it
+// checks that the stored documents are exactly docs, then stores schema.
+func (s *FileStore) SetSchemaIf(ctx context.Context, schema []byte, docs map[string]Revision) error {
+	return s.setSchema(ctx, "set schema", schema, docs)
+}
+
+func (s *FileStore) setSchema(ctx context.Context, op string, schema []byte, docs map[string]Revision) error {
 	if s.closed.Load() {
-		return &OpError{Op: "set schema", Err: ErrClosed}
+		return &OpError{Op: op, Err: ErrClosed}
 	}
-	unlock, err := s.locks.lock(ctx, filepath.Join(s.dir, ".schema.lock"))
+	unlock, err := s.schemaLock.lock(ctx, s.schemaLockPath(), true)
 	if err != nil {
-		return &OpError{Op: "set schema", Err: err}
+		return &OpError{Op: op, Err: err}
 	}
 	defer unlock()
+	if docs != nil {
+		if err := s.sameDocuments(docs); err != nil {
+			return &OpError{Op: op, Err: err}
+		}
+	}
 	path := filepath.Join(s.dir, "schema.json")
 	perm := s.opts.perm
 	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == "schema.json" })
@@ -510,17 +539,69 @@ func (s *FileStore) SetSchema(ctx context.Context, schema []byte) error {
 		perm = fi.Mode().Perm()
 		ids, err := s.backupIDs("schema")
 		if err != nil {
-			return &OpError{Op: "set schema", Err: fmt.Errorf("back up: %w", err)}
+			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
 		id, _ := backupid.Next(time.Now(), ids)
 		if err := s.takeBackup(path, filepath.Join(s.backupDir, "schema.json.backup_"+id), old, perm); err != nil {
-			return &OpError{Op: "set schema", Err: fmt.Errorf("back up: %w", err)}
+			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
 	}
 	if err := atomicfile.Write(path, schema, perm, s.hook("schema:")); err != nil {
-		return &OpError{Op: "set schema", Err: err}
+		return &OpError{Op: op, Err: err}
 	}
 	return nil
+}
+
+// sameDocuments reports an error wrapping ErrConflict unless the stored
+// environments and their revisions are exactly docs.
+func (s *FileStore) sameDocuments(docs map[string]Revision) error {
+	envs, err := s.List(context.Background())
+	if err != nil {
+		return cause(err)
+	}
+	if len(envs) != len(docs) {
+		return fmt.Errorf("%w: %d environments are stored, %d were checked", ErrConflict, len(envs), len(docs))
+	}
+	for _, env := range envs {
+		doc, _, err := s.read(env, false)
+		if err != nil {
+			return err
+		}
+		if rev, ok := docs[env]; !ok || rev != doc.Revision {
+			return fmt.Errorf("%w: %s changed since it was checked", ErrConflict, env)
+		}
+	}
+	return nil
+}
+
+func (s *FileStore) schemaLockPath() string { return filepath.Join(s.dir, ".schema.lock") }
+
+// schemaRevision returns the SchemaRevision of schema.json ("" if there is
+// none), hashing it only when its stat has changed.
+func (s *FileStore) schemaRevision() Revision {
+	path := filepath.Join(s.dir, "schema.json")
+	fi, err := os.Stat(path)
+	if err != nil {
+		return ""
+	}
+	key, changed := keyOf(fi)
+	s.mu.Lock()
+	e := s.schema
+	s.mu.Unlock()
+	if e.rev != "" && e.key == key {
+		return e.rev
+	}
+	data, _, err := readRegular(path, max(s.opts.maxSize, maxSchemaSize), false)
+	if err != nil {
+		return ""
+	}
+	rev := SchemaRevision(data)
+	if time.Since(changed) > racyWindow(changed) {
+		s.mu.Lock()
+		s.schema = statEntry{key: key, rev: rev}
+		s.mu.Unlock()
+	}
+	return rev
 }
 
 // Import implements [ImportStore]. It writes the backups first and the

@@ -46,12 +46,28 @@ func (l *envLocks) lock(ctx context.Context, path string) (func(), error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("wait for lock %s: %w", path, ctx.Err())
 	}
-	// The lock file is opened without following a symlink and without
-	// blocking on a FIFO: a link planted at its name must not make a
-	// privileged writer create or lock a file elsewhere.
-	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|oNoFollow|oNonBlock))
-	if err := tryLock(ctx, fl); err != nil {
+	unlock, err := lockFile(ctx, path, false)
+	if err != nil {
 		<-c
+		return nil, err
+	}
+	return func() {
+		unlock()
+		<-c
+	}, nil
+}
+
+// lockFile takes an advisory lock on the file at path, shared or
+// exclusive, waiting until ctx ends. The lock file is opened without
+// following a symlink and without blocking on a FIFO: a link planted at its
+// name must not make a privileged writer create or lock a file elsewhere.
+func lockFile(ctx context.Context, path string, shared bool) (func(), error) {
+	fl := flock.New(path, flock.SetPermissions(0o600), flock.SetFlag(os.O_CREATE|os.O_RDWR|oNoFollow|oNonBlock))
+	try := fl.TryLock
+	if shared {
+		try = fl.TryRLock
+	}
+	if err := poll(ctx, path, try); err != nil {
 		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("lock file %s: %w (%v): remove it", path, errNotRegular, fi.Mode().Type())
 		}
@@ -59,24 +75,21 @@ func (l *envLocks) lock(ctx context.Context, path string) (func(), error) {
 	}
 	if fi, err := fl.Stat(); err != nil || !fi.Mode().IsRegular() {
 		fl.Unlock()
-		<-c
 		return nil, fmt.Errorf("lock file %s: %w: remove it", path, errNotRegular)
 	}
-	return func() {
-		fl.Unlock()
-		<-c
-	}, nil
+	return func() { fl.Unlock() }, nil
 }
 
-// tryLock polls for the file lock with a growing delay. flock(2) cannot be
-// abandoned once it blocks, so a blocking wait could not honour ctx.
-func tryLock(ctx context.Context, fl *flock.Flock) error {
+// poll calls try with a growing delay until it succeeds, fails, or ctx
+// ends. flock(2) cannot be abandoned once it blocks, so a blocking wait
+// could not honour ctx.
+func poll(ctx context.Context, path string, try func() (bool, error)) error {
 	delay := 50 * time.Microsecond
 	var timer *time.Timer
 	for {
-		ok, err := fl.TryLock()
+		ok, err := try()
 		if err != nil {
-			return fmt.Errorf("lock %s: %w", fl.Path(), err)
+			return fmt.Errorf("lock %s: %w", path, err)
 		}
 		if ok {
 			return nil
@@ -90,10 +103,39 @@ func tryLock(ctx context.Context, fl *flock.Flock) error {
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
-			return fmt.Errorf("wait for lock %s: %w", fl.Path(), ctx.Err())
+			return fmt.Errorf("wait for lock %s: %w", path, ctx.Err())
 		}
 		if delay < 2*time.Millisecond {
 			delay *= 2
 		}
 	}
+}
+
+// schemaLock keeps schema changes apart from the writes of every
+// environment: a write holds it shared across its critical section, a
+// schema change exclusively. Within the process an RWMutex, which lets a
+// waiting schema change in ahead of new writes, comes first; across
+// processes, flock(2) on the store's .schema.lock file.
+type schemaLock struct {
+	mu sync.RWMutex
+}
+
+// lock takes the schema lock of the store at path, waiting until ctx ends.
+func (l *schemaLock) lock(ctx context.Context, path string, exclusive bool) (func(), error) {
+	try, unlock := l.mu.TryRLock, l.mu.RUnlock
+	if exclusive {
+		try, unlock = l.mu.TryLock, l.mu.Unlock
+	}
+	if err := poll(ctx, path, func() (bool, error) { return try(), nil }); err != nil {
+		return nil, err
+	}
+	unlockFile, err := lockFile(ctx, path, !exclusive)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return func() {
+		unlockFile()
+		unlock()
+	}, nil
 }

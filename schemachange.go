@@ -36,9 +36,13 @@ func (e *SchemaChangeError) Error() string {
 // (see [SchemaStore]), and the Manager uses it from then on. The store must
 // be a [SchemaStore], or the error wraps [errors.ErrUnsupported].
 //
-// Other Managers, in this process or others, keep the schema they compiled
-// until they are opened again. A write by one of them that races with
-// SetSchema is checked against its old schema only.
+// On a [SchemaGuardStore] (the file store, SQLite, and storetest.MemStore)
+// the check and the change are one step that no write interleaves, and a
+// write by any other Manager, in this process or another, that was
+// validated against the old schema is refused by the store and made again
+// under the new one: no stored document is ever invalid under the stored
+// schema. On another store, a write racing SetSchema is checked against
+// the old schema only.
 func (m *Manager) SetSchema(schema []byte) error {
 	return m.SetSchemaContext(context.Background(), schema)
 }
@@ -63,16 +67,48 @@ func (m *Manager) setSchema(ctx context.Context, schema []byte) error {
 	if err != nil {
 		return err
 	}
-	envs, err := m.store.List(ctx)
-	if err != nil {
-		return err
-	}
-	sce := &SchemaChangeError{Failures: map[string]error{}}
-	for _, env := range envs {
-		doc, err := m.store.Get(ctx, env)
+	st.stored = true
+	guard, guarded := m.store.(SchemaGuardStore)
+	for attempt := 0; ; attempt++ {
+		revs, err := m.checkAll(ctx, st)
 		if err != nil {
 			return err
 		}
+		if !guarded {
+			err = ss.SetSchema(ctx, schema)
+		} else if err = guard.SetSchemaIf(ctx, schema, revs); errors.Is(err, ErrConflict) && attempt < 20 {
+			continue // a document changed since it was checked: check again
+		}
+		if err != nil {
+			return cause(err)
+		}
+		break
+	}
+	m.sch.Store(st)
+	m.mu.Lock()
+	clear(m.cache)
+	m.mu.Unlock()
+	return nil
+}
+
+// checkAll checks every stored environment against st, and returns the
+// revisions it checked, or a *SchemaChangeError listing every failure.
+func (m *Manager) checkAll(ctx context.Context, st *schemaState) (map[string]Revision, error) {
+	envs, err := m.store.List(ctx)
+	if err != nil {
+		return nil, cause(err)
+	}
+	revs := make(map[string]Revision, len(envs))
+	sce := &SchemaChangeError{Failures: map[string]error{}}
+	for _, env := range envs {
+		doc, err := m.store.Get(ctx, env)
+		if errors.Is(err, ErrNotFound) {
+			continue // removed meantime
+		}
+		if err != nil {
+			return nil, cause(err)
+		}
+		revs[env] = doc.Revision
 		tree, err := m.parse(m.location(env), doc.Data)
 		if err == nil {
 			data := doc.Data
@@ -87,16 +123,9 @@ func (m *Manager) setSchema(ctx context.Context, schema []byte) error {
 		}
 	}
 	if len(sce.envs) > 0 {
-		return sce
+		return nil, sce
 	}
-	if err := ss.SetSchema(ctx, schema); err != nil {
-		return err
-	}
-	m.sch.Store(st)
-	m.mu.Lock()
-	clear(m.cache)
-	m.mu.Unlock()
-	return nil
+	return revs, nil
 }
 
 // Schema returns the text of the schema the Manager validates with, or nil

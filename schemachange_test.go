@@ -2,9 +2,12 @@ package configmgr_test
 
 import (
 	"errors"
+	"fmt"
+	"github.com/configmgr/configmgr/internal/proctest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/configmgr/configmgr"
@@ -96,5 +99,103 @@ func TestDiff(t *testing.T) {
 	}
 	if _, err := m.Diff("dev", "20200101_000000.000000000Z", ""); !errors.Is(err, configmgr.ErrNotFound) {
 		t.Fatalf("Diff from an unknown backup = %v", err)
+	}
+}
+
+// TestSetSchemaRacesWrites: SetSchema and a write that the new schema
+// refuses, racing in one Manager, never both succeed, and every document
+// stays valid under the stored schema (300 trials).
+func TestSetSchemaRacesWrites(t *testing.T) {
+	m, configDir, _ := newManager(t, true)
+	old := readFile(t, filepath.Join(configDir, "schema.json"))
+	strict := strings.Replace(old, `"ttl": { "type": "integer", "minimum": 0, "default": 3600 }`, `"ttl": { "type": "integer", "minimum": 0, "maximum": 500, "default": 3600 }`, 1)
+	if strict == old {
+		t.Fatal("no ttl to restrict")
+	}
+	both := 0
+	for i := range 300 {
+		if err := m.SetSchema([]byte(old)); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 300}}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var setErr, updErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); setErr = m.SetSchema([]byte(strict)) }()
+		go func() { defer wg.Done(); updErr = m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 900}}) }()
+		wg.Wait()
+		if setErr == nil && updErr == nil {
+			both++
+		}
+		if _, err := m.Read("dev"); err != nil {
+			t.Fatalf("trial %d: after SetSchema (%v) and Update (%v), Read fails: %v", i, setErr, updErr, err)
+		}
+	}
+	if both > 0 {
+		t.Fatalf("in %d of 300 trials both the schema and the write it refuses were accepted", both)
+	}
+}
+
+// TestSetSchemaStaleProcess: a writer in another process, which compiled
+// the old schema, cannot store a document that a new schema refuses: the
+// store refuses its write, it reloads the schema, and its next write is
+// validated against the new one.
+func TestSetSchemaStaleProcess(t *testing.T) {
+	proctest.SkipShort(t)
+	m, configDir, backupDir := newManager(t, true)
+	for _, env := range []string{"dev", "staging", "production"} {
+		if err := m.Update(env, map[string]any{"cache": map[string]any{"ttl": 0}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := readFile(t, filepath.Join(configDir, "schema.json"))
+	cmd := proctest.Command("increment", 5000, configDir, backupDir)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// Wait until it writes, then cap ttl a little above where it is.
+	var ttl int64
+	for ttl < 20 {
+		cfg, err := m.Read("dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl = ttlOf(t, cfg)
+	}
+	var limit int64
+	for attempt := 0; ; attempt++ {
+		limit = ttl + 300
+		strict := strings.Replace(old, `"ttl": { "type": "integer", "minimum": 0, "default": 3600 }`, fmt.Sprintf(`"ttl": { "type": "integer", "minimum": 0, "maximum": %d, "default": 3600 }`, limit), 1)
+		err := m.SetSchema([]byte(strict))
+		if err == nil {
+			break
+		}
+		var sce *configmgr.SchemaChangeError
+		if !errors.As(err, &sce) || attempt == 20 {
+			t.Fatal(err)
+		}
+		// The writer passed the limit before the schema was set: aim higher.
+		cfg, err := m.Read("dev")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ttl = ttlOf(t, cfg)
+	}
+	// The writer goes on until the new schema refuses its write.
+	err := cmd.Wait()
+	if err == nil || !strings.Contains(stderr.String(), "does not match the schema") {
+		t.Fatalf("the stale writer ended with %v: %s", err, stderr.String())
+	}
+	cfg, err := m.Read("dev")
+	if err != nil {
+		t.Fatalf("after the stale writer, Read fails: %v", err)
+	}
+	if got := ttlOf(t, cfg); got != limit {
+		t.Fatalf("ttl = %d; want the writer to stop at the new maximum %d", got, limit)
 	}
 }

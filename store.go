@@ -30,6 +30,12 @@ type PutOptions struct {
 	// is done, counting the one it takes of the version it replaces. A
 	// negative Keep keeps every backup; zero takes no backup.
 	Keep int
+
+	// Schema, if not zero, is the [SchemaRevision] of the schema the caller
+	// validated the new document against. A [SchemaGuardStore] checks it in
+	// the write's critical section and, if its stored schema is another,
+	// writes nothing and returns an error wrapping [ErrSchemaChanged].
+	Schema Revision
 }
 
 // Backup describes one stored earlier version of an environment.
@@ -77,6 +83,10 @@ type Backup struct {
 //     [errors.ErrUnsupported].
 //   - [SchemaStore]: the store keeps the schema. Without it [Open] needs
 //     [WithSchema] or [WithoutSchema].
+//   - [SchemaGuardStore]: the store checks the schema's revision in every
+//     write's critical section, and changes the schema only if no document
+//     changed since it was checked. Without it a write racing a schema
+//     change may be validated against the old schema.
 //   - [WatchStore]: the store can wait for a change. Without it, [Watch]
 //     polls.
 //   - [ImportStore]: the store can take in an environment with its history,
@@ -165,6 +175,32 @@ type ImportStore interface {
 	Store
 	Import(ctx context.Context, snap Snapshot) error
 }
+
+// SchemaGuardStore is a [SchemaStore] that keeps every stored document
+// valid under its stored schema, whoever writes:
+//
+//   - a write whose [PutOptions].Schema is not the stored schema's
+//     revision fails with an error wrapping [ErrSchemaChanged], the check
+//     made in the write's critical section;
+//   - SetSchemaIf stores a schema only if the stored documents are still
+//     exactly those the caller checked against it (docs maps each
+//     environment to its revision): otherwise it stores nothing and returns
+//     an error wrapping [ErrConflict]. The check and the change are one
+//     step, which no write can interleave.
+//
+// [Manager.SetSchema] checks every document and stores the schema with
+// SetSchemaIf, and a Manager whose schema is the store's sends its
+// revision with every write, reloading the schema when it changed: so no
+// process, however stale its schema, stores a document that the stored
+// schema refuses.
+type SchemaGuardStore interface {
+	SchemaStore
+	SetSchemaIf(ctx context.Context, schema []byte, docs map[string]Revision) error
+}
+
+// SchemaRevision returns the revision of a schema's text, as
+// [PutOptions].Schema carries it: a hash of the bytes.
+func SchemaRevision(schema []byte) Revision { return revisionOf(schema) }
 
 // RetentionStore is a [Store] that keeps a retention policy of its own, so
 // that the history it keeps does not depend on which writer wrote last.

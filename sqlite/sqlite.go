@@ -119,8 +119,9 @@ var (
 	_ configmgr.ImportStore  = (*Store)(nil)
 	_ configmgr.WatchStore   = (*Store)(nil)
 
-	_ configmgr.LocationStore  = (*Store)(nil)
-	_ configmgr.RetentionStore = (*Store)(nil)
+	_ configmgr.LocationStore    = (*Store)(nil)
+	_ configmgr.RetentionStore   = (*Store)(nil)
+	_ configmgr.SchemaGuardStore = (*Store)(nil)
 )
 
 // Open opens the database at path and returns it as a bare [Store]: the
@@ -511,6 +512,14 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
+		if opts.Schema != "" {
+			if have, err := schemaRevision(ctx, tx); err != nil {
+				return err
+			} else if have != opts.Schema {
+				fnErr = fmt.Errorf("%w: the document was validated against another schema than %s's", configmgr.ErrSchemaChanged, s.path)
+				return fnErr
+			}
+		}
 		var cur configmgr.Document
 		if exists {
 			cur = configmgr.Document{Data: []byte(data), Revision: revision(rev)}
@@ -656,10 +665,26 @@ func (s *Store) Schema(ctx context.Context) ([]byte, error) {
 // SetSchema implements [configmgr.SchemaStore]. The schema it replaces is
 // kept in the backups table under the name "schema".
 func (s *Store) SetSchema(ctx context.Context, schema []byte) error {
+	return s.setSchema(ctx, schema, nil)
+}
+
+// SetSchemaIf implements [configmgr.SchemaGuardStore]: the check of the
+// documents' revisions and the change of the schema are one transaction.
+func (s *Store) SetSchemaIf(ctx context.Context, schema []byte, docs map[string]configmgr.Revision) error {
+	return s.setSchema(ctx, schema, docs)
+}
+
+func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]configmgr.Revision) error {
 	if err := s.check(ctx, "set schema", ""); err != nil {
 		return err
 	}
+	var conflict error
 	err := s.write(ctx, "set schema", func(tx *sql.Tx) error {
+		if docs != nil {
+			if conflict = sameDocuments(ctx, tx, docs); conflict != nil {
+				return conflict
+			}
+		}
 		var old string
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&old)
 		if err == nil {
@@ -669,14 +694,69 @@ func (s *Store) SetSchema(ctx context.Context, schema []byte) error {
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema', ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(schema))
+		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema', ?1), ('schema_revision', ?2)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(schema), string(configmgr.SchemaRevision(schema)))
 		return err
 	})
+	if conflict != nil {
+		return configmgr.NewStoreError("sqlite", "set schema", "", conflict)
+	}
 	if err != nil {
 		return configmgr.NewStoreError("sqlite", "set schema", "", driverError(err))
 	}
 	return nil
+}
+
+// sameDocuments returns an error wrapping configmgr.ErrConflict unless the
+// stored environments and their revisions are exactly docs.
+func sameDocuments(ctx context.Context, tx *sql.Tx, docs map[string]configmgr.Revision) error {
+	rows, err := tx.QueryContext(ctx, `SELECT env, revision FROM documents`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var env string
+		var rev int64
+		if err := rows.Scan(&env, &rev); err != nil {
+			return err
+		}
+		if docs[env] != revision(rev) {
+			return fmt.Errorf("%w: %s changed since it was checked", configmgr.ErrConflict, env)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != len(docs) {
+		return fmt.Errorf("%w: %d environments are stored, %d were checked", configmgr.ErrConflict, n, len(docs))
+	}
+	return nil
+}
+
+// schemaRevision returns the configmgr.SchemaRevision of the stored schema
+// ("" if there is none): the one SetSchema stored beside it, or, for a
+// schema stored before that, a hash of its text.
+func schemaRevision(ctx context.Context, tx *sql.Tx) (configmgr.Revision, error) {
+	var rev string
+	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_revision'`).Scan(&rev)
+	if err == nil {
+		return configmgr.Revision(rev), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	var schema string
+	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return configmgr.SchemaRevision([]byte(schema)), nil
 }
 
 // Retention implements [configmgr.RetentionStore]: the policy is kept in

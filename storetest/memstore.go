@@ -14,7 +14,7 @@ import (
 )
 
 // MemStore is an in-memory [configmgr.Store], [configmgr.HistoryStore],
-// [configmgr.SchemaStore] and [configmgr.ImportStore].
+// [configmgr.SchemaGuardStore] and [configmgr.ImportStore].
 // It is the reference implementation of the Store contract: it passes
 // [Run], and it offers compare-and-swap only (it is not a
 // [configmgr.UpdateStore]), so a Manager over it takes the retry path that
@@ -45,7 +45,9 @@ type memBackup struct {
 var (
 	_ configmgr.HistoryStore = (*MemStore)(nil)
 	_ configmgr.SchemaStore  = (*MemStore)(nil)
-	_ configmgr.ImportStore  = (*MemStore)(nil)
+
+	_ configmgr.SchemaGuardStore = (*MemStore)(nil)
+	_ configmgr.ImportStore      = (*MemStore)(nil)
 )
 
 // NewMemStore returns an empty MemStore.
@@ -92,6 +94,9 @@ func (s *MemStore) Put(ctx context.Context, env string, data []byte, opts config
 	cur, exists := s.docs[env]
 	if cur.rev != opts.Revision {
 		return "", configmgr.NewStoreError("storetest", "put", env, configmgr.ErrConflict)
+	}
+	if opts.Schema != "" && configmgr.SchemaRevision(s.schema) != opts.Schema {
+		return "", configmgr.NewStoreError("storetest", "put", env, configmgr.ErrSchemaChanged)
 	}
 	if s.docs == nil {
 		s.docs = map[string]memDoc{}
@@ -180,6 +185,25 @@ func (s *MemStore) SetSchema(ctx context.Context, schema []byte) error {
 	defer s.mu.Unlock()
 	if err := s.check(ctx, "set schema", ""); err != nil {
 		return err
+	}
+	s.schema = append([]byte{}, schema...)
+	return nil
+}
+
+// SetSchemaIf implements [configmgr.SchemaGuardStore].
+func (s *MemStore) SetSchemaIf(ctx context.Context, schema []byte, docs map[string]configmgr.Revision) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "set schema", ""); err != nil {
+		return err
+	}
+	if len(docs) != len(s.docs) {
+		return configmgr.NewStoreError("storetest", "set schema", "", configmgr.ErrConflict)
+	}
+	for env, d := range s.docs {
+		if rev, ok := docs[env]; !ok || rev != d.rev {
+			return configmgr.NewStoreError("storetest", "set schema", "", configmgr.ErrConflict)
+		}
 	}
 	s.schema = append([]byte{}, schema...)
 	return nil

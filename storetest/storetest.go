@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) configmgr.Store) {
 	t.Run("ConcurrentWriters", func(t *testing.T) { testConcurrent(t, newStore(t)) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, newStore(t)) })
 	t.Run("Schema", func(t *testing.T) { testSchema(t, newStore(t)) })
+	t.Run("SchemaGuard", func(t *testing.T) { testSchemaGuard(t, newStore(t)) })
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore(t)) })
 	t.Run("UseAfterClose", func(t *testing.T) { testClosed(t, newStore(t)) })
 }
@@ -64,6 +65,51 @@ func testSchema(t *testing.T, s configmgr.Store) {
 	}
 	if envs, _ := s.List(ctx); len(envs) != 0 {
 		t.Fatalf("the schema shows up as an environment: %q", envs)
+	}
+}
+
+func testSchemaGuard(t *testing.T, s configmgr.Store) {
+	gs, ok := s.(configmgr.SchemaGuardStore)
+	if !ok {
+		t.Skipf("%T is not a configmgr.SchemaGuardStore", s)
+	}
+	ctx := t.Context()
+	v1, v2 := []byte(`{"type": "object"}`), []byte(`{"type": "object", "required": ["a"]}`)
+	if err := gs.SetSchema(ctx, v1); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := s.Put(ctx, "dev", []byte(`{"a": 1}`), configmgr.PutOptions{Schema: configmgr.SchemaRevision(v1)})
+	if err != nil {
+		t.Fatalf("Put with the stored schema's revision = %v", err)
+	}
+	// A write validated against another schema is refused, changing nothing.
+	if _, err := s.Put(ctx, "dev", []byte(`{}`), configmgr.PutOptions{Revision: rev, Schema: configmgr.SchemaRevision(v2)}); !errors.Is(err, configmgr.ErrSchemaChanged) {
+		t.Fatalf("Put with another schema's revision = %v; want ErrSchemaChanged", err)
+	}
+	if doc, _ := s.Get(ctx, "dev"); doc.Revision != rev {
+		t.Fatal("a refused Put changed the document")
+	}
+	// The schema changes only if the documents are still those checked.
+	for _, docs := range []map[string]configmgr.Revision{
+		{"dev": rev + "x"},
+		{},
+		{"dev": rev, "other": "1"},
+	} {
+		if err := gs.SetSchemaIf(ctx, v2, docs); !errors.Is(err, configmgr.ErrConflict) {
+			t.Fatalf("SetSchemaIf with stale documents %v = %v; want ErrConflict", docs, err)
+		}
+	}
+	if got, _ := gs.Schema(ctx); string(got) != string(v1) {
+		t.Fatal("a refused SetSchemaIf changed the schema")
+	}
+	if err := gs.SetSchemaIf(ctx, v2, map[string]configmgr.Revision{"dev": rev}); err != nil {
+		t.Fatalf("SetSchemaIf with the stored documents = %v", err)
+	}
+	if got, _ := gs.Schema(ctx); string(got) != string(v2) {
+		t.Fatal("SetSchemaIf did not store the schema")
+	}
+	if _, err := s.Put(ctx, "dev", []byte(`{"a": 2}`), configmgr.PutOptions{Revision: rev, Schema: configmgr.SchemaRevision(v1)}); !errors.Is(err, configmgr.ErrSchemaChanged) {
+		t.Fatalf("Put validated against the old schema = %v; want ErrSchemaChanged", err)
 	}
 }
 
