@@ -724,6 +724,7 @@ func (s *FileStore) SetRetention(ctx context.Context, keep int) error {
 	if n, ok := s.retention(); ok && n == keep {
 		return nil
 	}
+	atomicfile.RemoveTemps(s.backupDir, func(target string) bool { return target == retentionFile })
 	if err := atomicfile.Write(filepath.Join(s.backupDir, retentionFile), []byte(strconv.Itoa(keep)+"\n"), s.opts.perm, nil); err != nil {
 		return &OpError{Op: "set retention", Err: err}
 	}
