@@ -203,7 +203,11 @@ func adoptSchema(s Store, schema []byte) (bool, error) {
 
 // compile compiles schema and derives the state that depends on it.
 func (m *Manager) compile(schema []byte) (*schemaState, error) {
-	v, root, err := compileSchema(m.o.compiler, schema, m.location(""))
+	dir := ""
+	if fs, ok := m.store.(*FileStore); ok {
+		dir = fs.Dir()
+	}
+	v, root, err := compileSchema(m.o.compiler, schema, m.location(""), dir)
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,19 @@ import (
 	"time"
 
 	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/jsonschema"
 )
 
+// loadWith loads doc under schema, with the engine that reads its draft.
 func loadWith(t *testing.T, schema, doc string) map[string]any {
 	t.Helper()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "dev.json"), []byte(doc), 0o600)
-	m, err := configmgr.New(dir, filepath.Join(dir, "backups"), configmgr.WithSchema([]byte(schema)))
+	var compiler configmgr.Compiler = configmgr.GoJSONSchema{}
+	if strings.Contains(schema, "2020-12") {
+		compiler = jsonschema.Compiler{}
+	}
+	m, err := configmgr.New(dir, filepath.Join(dir, "backups"), configmgr.WithSchema([]byte(schema)), configmgr.WithCompiler(compiler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -16,6 +17,16 @@ type Compiler interface {
 	Compile(schema []byte) (Validator, error)
 }
 
+// SourceCompiler is a [Compiler] that can resolve a schema's "$ref"s to
+// files in the schema's directory. The Manager calls CompileSource, with
+// the configuration directory of a [FileStore] and "" for other stores,
+// when its Compiler has it. "$ref"s must never reach outside dir, nor the
+// network.
+type SourceCompiler interface {
+	Compiler
+	CompileSource(schema []byte, dir string) (Validator, error)
+}
+
 // Validator checks a document against a compiled schema. Validate returns
 // every violation, sorted by Pointer, or none if doc is valid; its error is
 // for a failure of the validator itself. doc is a whole JSON document, parsed
@@ -26,37 +37,91 @@ type Validator interface {
 }
 
 // GoJSONSchema is the default [Compiler], built on
-// github.com/xeipuuv/gojsonschema. A schema without "$schema" is read as
-// draft 7.
+// github.com/xeipuuv/gojsonschema. It reads drafts 4, 6 and 7; a schema
+// without "$schema" is read as draft 7. A 2019-09 or 2020-12 schema is
+// refused, naming the option that reads it (the jsonschema package).
 //
 // Resources maps the URLs of schemas that the compiled schema refers to
-// with "$ref" to their text, so that they are not fetched. A "$ref" to any
-// other absolute URL makes gojsonschema fetch it (file: URLs from disk,
-// http: URLs from the network) when the schema is compiled.
+// with "$ref" to their text. A "$ref" is resolved only within the schema,
+// to Resources, to the drafts' own metaschemas, and (through
+// [SourceCompiler]) to files in the schema's directory; any other "$ref",
+// such as one to a URL on the network or to a file outside that
+// directory, is refused when the schema is compiled, naming it. Nothing
+// is ever fetched from the network.
 type GoJSONSchema struct {
 	Resources map[string][]byte
 }
 
+var _ SourceCompiler = GoJSONSchema{}
+
 // Compile implements [Compiler].
 func (c GoJSONSchema) Compile(schema []byte) (Validator, error) {
+	return c.CompileSource(schema, "")
+}
+
+// CompileSource implements [SourceCompiler].
+func (c GoJSONSchema) CompileSource(schema []byte, dir string) (Validator, error) {
+	if d := laterDraft(schema); d != "" {
+		return nil, fmt.Errorf("%w: the schema is draft %s, which gojsonschema does not read (it reads drafts 4, 6 and 7): use configmgr.WithCompiler(jsonschema.Compiler{}), from github.com/configmgr/configmgr/jsonschema", ErrInvalidSchema, d)
+	}
+	refs := refChecker{resources: c.Resources, dir: dir, files: map[string][]byte{}}
+	base := refs.rootURL()
+	if err := refs.check(schema, base); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
+	}
 	sl := gojsonschema.NewSchemaLoader()
 	sl.Draft = gojsonschema.Draft7
 	sl.AutoDetect = true
-	urls := make([]string, 0, len(c.Resources))
-	for u := range c.Resources {
-		urls = append(urls, u)
-	}
-	sort.Strings(urls)
-	for _, u := range urls {
-		if err := sl.AddSchema(u, gojsonschema.NewBytesLoader(c.Resources[u])); err != nil {
-			return nil, fmt.Errorf("%w: resource %s: %v", ErrInvalidSchema, u, err)
+	add := func(docs map[string][]byte) error {
+		urls := make([]string, 0, len(docs))
+		for u := range docs {
+			urls = append(urls, u)
 		}
+		sort.Strings(urls)
+		for _, u := range urls {
+			if err := sl.AddSchema(u, gojsonschema.NewBytesLoader(docs[u])); err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrInvalidSchema, u, err)
+			}
+		}
+		return nil
 	}
-	s, err := sl.Compile(gojsonschema.NewBytesLoader(schema))
+	if err := add(c.Resources); err != nil {
+		return nil, err
+	}
+	if err := add(refs.files); err != nil {
+		return nil, err
+	}
+	var s *gojsonschema.Schema
+	var err error
+	if dir != "" {
+		if err := sl.AddSchema(base, gojsonschema.NewBytesLoader(schema)); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
+		}
+		s, err = sl.Compile(gojsonschema.NewReferenceLoader(base))
+	} else {
+		s, err = sl.Compile(gojsonschema.NewBytesLoader(schema))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidSchema, err)
 	}
 	return &goValidator{schema: s}, nil
+}
+
+// laterDraft returns "2019-09" or "2020-12" if the schema's "$schema"
+// names one of those drafts.
+func laterDraft(schema []byte) string {
+	var top struct {
+		Schema string `json:"$schema"`
+	}
+	if json.Unmarshal(schema, &top) != nil {
+		return ""
+	}
+	for _, d := range []string{"2019-09", "2020-12"} {
+		if strings.Contains(top.Schema, "/draft/"+d+"/") {
+			return d
+		}
+	}
+	return ""
 }
 
 type goValidator struct {
@@ -183,7 +248,7 @@ func walk(v any, s string) ([]string, bool) {
 
 // compileSchema checks that schema, kept at source, is a JSON object and
 // compiles it.
-func compileSchema(c Compiler, schema []byte, source string) (Validator, map[string]any, error) {
+func compileSchema(c Compiler, schema []byte, source, dir string) (Validator, map[string]any, error) {
 	tree, err := parseDocument(schema, source, false)
 	if err != nil {
 		return nil, nil, &schemaError{err: err}
@@ -195,7 +260,12 @@ func compileSchema(c Compiler, schema []byte, source string) (Validator, map[str
 		}
 		obj = map[string]any{}
 	}
-	v, err := c.Compile(schema)
+	var v Validator
+	if sc, ok := c.(SourceCompiler); ok {
+		v, err = sc.CompileSource(schema, dir)
+	} else {
+		v, err = c.Compile(schema)
+	}
 	if err != nil {
 		return nil, nil, &schemaError{source: source, err: err}
 	}

@@ -18,7 +18,7 @@ func TestViolationPointers(t *testing.T) {
 		},
 		"required": ["must"]
 	}`)
-	v, _, err := compileSchema(GoJSONSchema{}, schema, "schema.json")
+	v, _, err := compileSchema(GoJSONSchema{}, schema, "schema.json", "")
 	if err != nil {
 		t.Fatal(err)
 	}
