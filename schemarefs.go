@@ -179,4 +179,3 @@ func (c *refChecker) ref(ref string, base *url.URL) error {
 	}
 	return fmt.Errorf("$ref %q: configmgr loads no schema from the network or from elsewhere: %s", ref, where)
 }
-
