@@ -37,6 +37,13 @@ type Compiler struct {
 	// Resources maps the URLs of schemas that "$ref"s may name to their
 	// text, so that they are found without any I/O.
 	Resources map[string][]byte
+
+	// AssertFormat makes "format" an assertion in 2019-09 and 2020-12
+	// schemas too. Drafts 4 to 7 assert formats, as the default engine
+	// does; from 2019-09 on "format" is only an annotation unless the
+	// schema's metaschema asks for format assertion, and by default this
+	// Compiler follows the draft.
+	AssertFormat bool
 }
 
 var (
@@ -58,11 +65,13 @@ const rootURL = "urn:configmgr:schema"
 func (c Compiler) CompileSource(schema []byte, dir string) (configmgr.Validator, error) {
 	comp := v6.NewCompiler()
 	comp.DefaultDraft(v6.Draft7)
-	comp.AssertFormat()
+	if c.AssertFormat {
+		comp.AssertFormat()
+	}
 	for _, f := range sameFormats() {
 		comp.RegisterFormat(f)
 	}
-	loader := &loader{}
+	loader := &loader{resources: c.Resources}
 	base := rootURL
 	if dir != "" {
 		abs, err := filepath.Abs(dir)
@@ -73,20 +82,6 @@ func (c Compiler) CompileSource(schema []byte, dir string) (configmgr.Validator,
 		base = (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(abs, "schema.json"))}).String()
 	}
 	comp.UseLoader(loader)
-	urls := make([]string, 0, len(c.Resources))
-	for u := range c.Resources {
-		urls = append(urls, u)
-	}
-	sort.Strings(urls)
-	for _, u := range urls {
-		doc, err := v6.UnmarshalJSON(bytes.NewReader(c.Resources[u]))
-		if err != nil {
-			return nil, fmt.Errorf("%w: resource %s: %v", configmgr.ErrInvalidSchema, u, err)
-		}
-		if err := comp.AddResource(u, doc); err != nil {
-			return nil, fmt.Errorf("%w: resource %s: %v", configmgr.ErrInvalidSchema, u, err)
-		}
-	}
 	doc, err := v6.UnmarshalJSON(bytes.NewReader(schema))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", configmgr.ErrInvalidSchema, err)
@@ -101,11 +96,23 @@ func (c Compiler) CompileSource(schema []byte, dir string) (configmgr.Validator,
 	return &validator{sch: sch}, nil
 }
 
-// loader is the engine's only way to fetch a schema: files in dir, and
-// nothing else. Resources and the drafts' own metaschemas never reach it.
-type loader struct{ dir string }
+// loader is the engine's only way to fetch a schema: the resources, files
+// in dir, and nothing else. The drafts' own metaschemas never reach it.
+type loader struct {
+	resources map[string][]byte
+	dir       string
+}
 
 func (l *loader) Load(u string) (any, error) {
+	for _, key := range []string{u, u + "#"} {
+		if data, ok := l.resources[key]; ok {
+			doc, err := v6.UnmarshalJSON(bytes.NewReader(data))
+			if err != nil {
+				return nil, fmt.Errorf("resource %s: %v", u, err)
+			}
+			return doc, nil
+		}
+	}
 	pu, err := url.Parse(u)
 	if err != nil || pu.Scheme != "file" || l.dir == "" {
 		return nil, fmt.Errorf("$ref %s: configmgr loads no schema from the network or from elsewhere: register it with Resources", u)
