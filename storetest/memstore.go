@@ -29,6 +29,7 @@ type MemStore struct {
 	seq    uint64
 	schema []byte
 	closed bool
+	change chan struct{} // closed and replaced by every write
 }
 
 type memDoc struct {
@@ -47,6 +48,7 @@ var (
 	_ configmgr.SchemaStore  = (*MemStore)(nil)
 
 	_ configmgr.SchemaGuardStore = (*MemStore)(nil)
+	_ configmgr.WatchStore       = (*MemStore)(nil)
 	_ configmgr.ImportStore      = (*MemStore)(nil)
 )
 
@@ -118,7 +120,41 @@ func (s *MemStore) Put(ctx context.Context, env string, data []byte, opts config
 	s.seq++
 	rev := configmgr.Revision(strconv.FormatUint(s.seq, 10))
 	s.docs[env] = memDoc{data: slices.Clone(data), rev: rev}
+	s.changed()
 	return rev, nil
+}
+
+// changed wakes the watchers; s.mu is held.
+func (s *MemStore) changed() {
+	if s.change != nil {
+		close(s.change)
+	}
+	s.change = make(chan struct{})
+}
+
+// Watch implements [configmgr.WatchStore].
+func (s *MemStore) Watch(ctx context.Context, env string, rev configmgr.Revision) error {
+	for {
+		s.mu.Lock()
+		if err := s.check(ctx, "watch", env); err != nil {
+			s.mu.Unlock()
+			return err
+		}
+		if s.docs[env].rev != rev {
+			s.mu.Unlock()
+			return nil
+		}
+		if s.change == nil {
+			s.change = make(chan struct{})
+		}
+		ch := s.change
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return configmgr.NewStoreError("storetest", "watch", env, ctx.Err())
+		}
+	}
 }
 
 // List implements [configmgr.Store].
@@ -233,6 +269,7 @@ func (s *MemStore) Import(ctx context.Context, snap configmgr.Snapshot) error {
 	}
 	s.seq++
 	s.docs[snap.Env] = memDoc{data: slices.Clone(snap.Data), rev: configmgr.Revision(strconv.FormatUint(s.seq, 10))}
+	s.changed()
 	s.hist[snap.Env] = h
 	return nil
 }

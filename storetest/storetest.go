@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/configmgr/configmgr"
 )
@@ -42,6 +43,8 @@ func Run(t *testing.T, newStore func(t *testing.T) configmgr.Store) {
 	t.Run("Schema", func(t *testing.T) { testSchema(t, newStore(t)) })
 	t.Run("SchemaGuard", func(t *testing.T) { testSchemaGuard(t, newStore(t)) })
 	t.Run("Import", func(t *testing.T) { testImport(t, newStore(t)) })
+	t.Run("Watch", func(t *testing.T) { testWatch(t, newStore(t)) })
+	t.Run("Manager", func(t *testing.T) { testManager(t, newStore(t)) })
 	t.Run("UseAfterClose", func(t *testing.T) { testClosed(t, newStore(t)) })
 }
 
@@ -440,18 +443,106 @@ func testClosed(t *testing.T, s configmgr.Store) {
 		t.Errorf("second Close = %v", err)
 	}
 	ctx := t.Context()
-	if _, err := s.Get(ctx, "dev"); !errors.Is(err, configmgr.ErrClosed) {
-		t.Errorf("Get after Close = %v", err)
+	calls := map[string]func() error{
+		"Get":  func() error { _, err := s.Get(ctx, "dev"); return err },
+		"Put":  func() error { _, err := s.Put(ctx, "dev", []byte(`{}`), configmgr.PutOptions{}); return err },
+		"List": func() error { _, err := s.List(ctx); return err },
 	}
-	if _, err := s.Put(ctx, "dev", []byte(`{}`), configmgr.PutOptions{}); !errors.Is(err, configmgr.ErrClosed) {
-		t.Errorf("Put after Close = %v", err)
-	}
-	if _, err := s.List(ctx); !errors.Is(err, configmgr.ErrClosed) {
-		t.Errorf("List after Close = %v", err)
+	if us, ok := s.(configmgr.UpdateStore); ok {
+		calls["Update"] = func() error {
+			_, err := us.Update(ctx, "dev", configmgr.PutOptions{}, func(configmgr.Document) ([]byte, error) { return []byte(`{}`), nil })
+			return err
+		}
 	}
 	if hs, ok := s.(configmgr.HistoryStore); ok {
-		if _, err := hs.Backups(ctx, "dev"); !errors.Is(err, configmgr.ErrClosed) {
-			t.Errorf("Backups after Close = %v", err)
+		calls["Backups"] = func() error { _, err := hs.Backups(ctx, "dev"); return err }
+		calls["ReadBackup"] = func() error { _, err := hs.ReadBackup(ctx, "dev", "20240101_000000.000000000Z"); return err }
+	}
+	if ss, ok := s.(configmgr.SchemaStore); ok {
+		calls["Schema"] = func() error { _, err := ss.Schema(ctx); return err }
+		calls["SetSchema"] = func() error { return ss.SetSchema(ctx, []byte(`{}`)) }
+	}
+	if gs, ok := s.(configmgr.SchemaGuardStore); ok {
+		calls["SetSchemaIf"] = func() error { return gs.SetSchemaIf(ctx, []byte(`{}`), nil) }
+	}
+	if is, ok := s.(configmgr.ImportStore); ok {
+		calls["Import"] = func() error { return is.Import(ctx, configmgr.Snapshot{Env: "other", Data: []byte(`{}`)}) }
+	}
+	if ws, ok := s.(configmgr.WatchStore); ok {
+		calls["Watch"] = func() error { return ws.Watch(ctx, "dev", "stale") }
+	}
+	if rs, ok := s.(configmgr.RetentionStore); ok {
+		calls["Retention"] = func() error { _, _, err := rs.Retention(ctx); return err }
+		calls["SetRetention"] = func() error { return rs.SetRetention(ctx, 3) }
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, configmgr.ErrClosed) {
+			t.Errorf("%s after Close = %v; want ErrClosed", name, err)
 		}
+	}
+}
+
+func testWatch(t *testing.T, s configmgr.Store) {
+	ws, ok := s.(configmgr.WatchStore)
+	if !ok {
+		t.Skipf("%T is not a configmgr.WatchStore", s)
+	}
+	ctx := t.Context()
+	rev := put(t, s, "dev", []byte(`{"v": 1}`), "", 5)
+	within := func(what string, fn func() error) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- fn() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s did not return within 5s", what)
+			return nil
+		}
+	}
+	// A stale revision returns at once.
+	if err := within("Watch at a stale revision", func() error { return ws.Watch(ctx, "dev", "stale") }); err != nil {
+		t.Fatalf("Watch at a stale revision = %v", err)
+	}
+	if err := within("Watch of an existing document at the zero revision", func() error { return ws.Watch(ctx, "dev", "") }); err != nil {
+		t.Fatalf("Watch at the zero revision of an existing document = %v", err)
+	}
+	// At the current revision it blocks until a Put.
+	for _, env := range []string{"dev", "new"} {
+		cur := rev
+		if env == "new" {
+			cur = ""
+		}
+		done := make(chan error, 1)
+		go func() { done <- ws.Watch(ctx, env, cur) }()
+		select {
+		case err := <-done:
+			t.Fatalf("Watch(%s) at its current revision returned before any change: %v", env, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+		put(t, s, env, []byte(`{"v": 2}`), cur, 5)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("Watch(%s) after a Put = %v", env, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("Watch(%s) did not see a Put within 5s", env)
+		}
+	}
+	// A cancelled context ends it with the context's error.
+	doc, _ := s.Get(ctx, "dev")
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- ws.Watch(cctx, "dev", doc.Revision) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Watch after its context was cancelled = %v; want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch did not end when its context was cancelled")
 	}
 }
