@@ -4,7 +4,36 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/configmgr/configmgr/internal/backupid"
 )
+
+// Backup IDs, for stores: a store makes the ID of each backup it takes with
+// NewBackupID, and checks a caller's ID with CheckBackupID, so that every
+// store names backups alike and Migrate carries them between stores.
+
+// NewBackupID returns the ID of a backup taken at now, and the time it
+// stands for: a UTC time with nanoseconds (20060102_150405.000000000Z),
+// later than every ID in existing, even when the clock has not moved or
+// went backwards. IDs sort in time order as strings.
+func NewBackupID(now time.Time, existing []string) (string, time.Time) {
+	return backupid.Next(now, existing)
+}
+
+// ParseBackupID reports the time a backup ID stands for, and whether id is
+// one: an ID NewBackupID makes, or one of the design document's Python
+// (20060102_150405, local time) or JavaScript (2006-01-02T15-04-05) tools.
+func ParseBackupID(id string) (time.Time, bool) { return backupid.Parse(id) }
+
+// CheckBackupID returns nil if id is a backup ID, and otherwise an error
+// wrapping [ErrInvalidName] that says what an ID looks like.
+func CheckBackupID(id string) error {
+	if _, ok := backupid.Parse(id); ok {
+		return nil
+	}
+	return backupid.Invalid(ErrInvalidName, id)
+}
 
 func (m *Manager) history() (HistoryStore, error) {
 	hs, ok := m.store.(HistoryStore)

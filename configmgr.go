@@ -80,7 +80,7 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, opError("new", "", err)
 	}
-	m, err := open(s, o)
+	m, err := open(context.Background(), s, o)
 	if err != nil {
 		s.Close()
 		return nil, opError("new", "", err)
@@ -98,6 +98,18 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 // A store package's option (such as sqlite.WithCreate) or a [FileOption]
 // makes Open fail: the store is made already.
 func Open(s Store, opts ...Option) (*Manager, error) {
+	return OpenContext(context.Background(), s, opts...)
+}
+
+// OpenContext is [Open] with a context for the calls it makes to the store
+// (the schema, the environments, the retention policy): over a store that
+// may be unreachable, such as one on the network, its deadline bounds how
+// long opening may take. Such stores also give their calls a default
+// deadline of their own when the context has none.
+func OpenContext(ctx context.Context, s Store, opts ...Option) (*Manager, error) {
+	if ctx == nil {
+		return nil, opError("open", "", errors.New("nil Context"))
+	}
 	o := applyOptions(opts)
 	if len(o.fileOpts) > 0 {
 		o.misplaced = append(o.misplaced, "configmgr.FileOption")
@@ -105,7 +117,7 @@ func Open(s Store, opts ...Option) (*Manager, error) {
 	if err := o.misplacedError("open"); err != nil {
 		return nil, err
 	}
-	m, err := open(s, o)
+	m, err := open(ctx, s, o)
 	return m, opError("open", "", err)
 }
 
@@ -133,7 +145,7 @@ func (o *options) misplacedError(op string) error {
 }
 
 // open makes the Manager; its errors are bare, for New and Open to wrap.
-func open(s Store, o options) (*Manager, error) {
+func open(ctx context.Context, s Store, o options) (*Manager, error) {
 	if s == nil {
 		return nil, errors.New("nil Store")
 	}
@@ -151,7 +163,7 @@ func open(s Store, o options) (*Manager, error) {
 			return nil, fmt.Errorf("%w: the store keeps no schema; use WithSchema, or WithoutSchema to run without one", ErrNotFound)
 		}
 		var err error
-		schema, err = ss.Schema(context.Background())
+		schema, err = ss.Schema(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("schema: %w (use WithSchema to give one, or WithoutSchema to run without one)", cause(err))
 		}
@@ -167,12 +179,12 @@ func open(s Store, o options) (*Manager, error) {
 		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
 	}
 	if rs, ok := s.(RetentionStore); ok && o.keepSet {
-		if err := rs.SetRetention(context.Background(), o.keep); err != nil {
+		if err := rs.SetRetention(ctx, o.keep); err != nil {
 			return nil, fmt.Errorf("store the retention policy: %w", cause(err))
 		}
 	}
 	if o.schemaOptions && !o.noSchema {
-		stored, err := adoptSchema(s, schema)
+		stored, err := adoptSchema(ctx, s, schema)
 		if err != nil {
 			return nil, fmt.Errorf("store the schema: %w", cause(err))
 		}
@@ -185,12 +197,11 @@ func open(s Store, o options) (*Manager, error) {
 // adoptSchema stores schema in s if s keeps schemas and holds neither a
 // schema nor any environment: a new store then describes itself, and later
 // opens need no WithSchema. It reports whether s's schema is schema now.
-func adoptSchema(s Store, schema []byte) (bool, error) {
+func adoptSchema(ctx context.Context, s Store, schema []byte) (bool, error) {
 	ss, ok := s.(SchemaStore)
 	if !ok {
 		return false, nil
 	}
-	ctx := context.Background()
 	have, err := ss.Schema(ctx)
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return err == nil && bytes.Equal(have, schema), nil
