@@ -1,7 +1,9 @@
 package etcdtest
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/etcd"
+	"github.com/configmgr/configmgr/internal/proctest"
 	"github.com/configmgr/configmgr/storetest"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -21,6 +24,11 @@ var (
 
 // TestMain starts one etcd member for the tests of this package.
 func TestMain(m *testing.M) {
+	// Helper processes of the multi-process tests connect to the cluster
+	// of the test that started them: args are the endpoints and the prefix.
+	proctest.Main(func(args []string) (*configmgr.Manager, error) {
+		return etcd.New(context.Background(), strings.Split(args[0], ","), args[1])
+	})
 	os.Exit(run(m))
 }
 
