@@ -106,6 +106,27 @@ func StartIn(dir string, n int) (*Cluster, error) {
 	return c, nil
 }
 
+// StopMember stops member i; RestartMember starts it again on the same
+// ports and data.
+func (c *Cluster) StopMember(i int) {
+	c.Members[i].Close()
+}
+
+// RestartMember starts member i again after StopMember.
+func (c *Cluster) RestartMember(i int) error {
+	e, err := embed.StartEtcd(c.configs[i])
+	if err != nil {
+		return err
+	}
+	c.Members[i] = e
+	select {
+	case <-e.Server.ReadyNotify():
+		return nil
+	case <-time.After(30 * time.Second):
+		return errors.New("etcd did not restart within 30s")
+	}
+}
+
 // Stop stops every member.
 func (c *Cluster) Stop() {
 	for _, e := range c.Members {

@@ -1,0 +1,119 @@
+package etcdtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/etcd"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+)
+
+// countingClient is a client whose every request, unary or stream, is
+// counted.
+func countingClient(t *testing.T, endpoints []string, n *atomic.Int64) *clientv3.Client {
+	t.Helper()
+	c, err := clientv3.New(clientv3.Config{
+		Endpoints:   endpoints,
+		DialTimeout: 2 * time.Second,
+		DialOptions: []grpc.DialOption{
+			grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+				n.Add(1)
+				return invoker(ctx, method, req, reply, cc, opts...)
+			}),
+			grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+				n.Add(1)
+				return streamer(ctx, desc, cc, method, opts...)
+			}),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestWatchOutage stops the server under a watching Manager: the requests
+// the watch sends during the outage stay bounded (no loop spinning on a
+// closed channel), the Live keeps serving its last version, and when the
+// server returns the Live moves to the document written meanwhile.
+func TestWatchOutage(t *testing.T) {
+	c := Start(t, 1)
+	var requests atomic.Int64
+	cli := countingClient(t, c.Endpoints(), &requests)
+	s, err := etcd.Open(cli, "/outage/", etcd.WithTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := configmgr.Open(s, configmgr.WithSchema([]byte(`{"type": "object"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.Write("dev", map[string]any{"ttl": 1}); err != nil {
+		t.Fatal(err)
+	}
+	type cfg struct {
+		TTL int `json:"ttl"`
+	}
+	l, err := configmgr.Watch[cfg](t.Context(), m, "dev", configmgr.WithPollInterval(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	c.StopMember(0)
+	before := requests.Load()
+	const outage = 3 * time.Second
+	time.Sleep(outage)
+	during := requests.Load() - before
+	// One retry per poll interval, each a few requests, and the client's
+	// own retries: far from a spin, which sends thousands a second.
+	if max := int64(outage/(200*time.Millisecond))*6 + 20; during > max {
+		t.Fatalf("%d requests during a %v outage; want at most %d", during, outage, max)
+	}
+	if l.Latest().TTL != 1 {
+		t.Fatalf("Latest during the outage = %+v", l.Latest())
+	}
+	if err := c.RestartMember(0); err != nil {
+		t.Fatal(err)
+	}
+	other, err := etcd.Open(client2(t, c.Endpoints()), "/outage/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Put(t.Context(), "dev", []byte(`{"ttl": 2}`), configmgr.PutOptions{Revision: currentRev(t, other, "dev"), Keep: 5}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for l.Latest().TTL != 2 {
+		if _, err := l.Next(ctx); errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("the Live did not resume after the outage: %+v, %v", l.Latest(), l.Err())
+		}
+	}
+	t.Logf("%d requests during a %v outage", during, outage)
+}
+
+func client2(t *testing.T, endpoints []string) *clientv3.Client {
+	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func currentRev(t *testing.T, s configmgr.Store, env string) configmgr.Revision {
+	doc, err := s.Get(t.Context(), env)
+	if err != nil {
+		t.Fatal(fmt.Errorf("Get %s: %w", env, err))
+	}
+	return doc.Revision
+}
