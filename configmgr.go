@@ -29,6 +29,7 @@ import (
 type Manager struct {
 	store  Store
 	o      options
+	fb     *fallback // WithFallback, or nil
 	sch    atomic.Pointer[schemaState]
 	closed atomic.Bool
 
@@ -156,6 +157,9 @@ func open(ctx context.Context, s Store, o options) (*Manager, error) {
 		return nil, errors.New("WithCompiler(nil)")
 	}
 	m := &Manager{store: s, o: o, cache: map[string]*entry{}, changed: map[string]chan struct{}{}}
+	if o.fallback != "" {
+		m.fb = &fallback{dir: o.fallback}
+	}
 	schema := o.schema
 	if !o.schemaOptions {
 		ss, ok := s.(SchemaStore)
@@ -164,6 +168,13 @@ func open(ctx context.Context, s Store, o options) (*Manager, error) {
 		}
 		var err error
 		schema, err = ss.Schema(ctx)
+		if err != nil && m.fb != nil && unreachable(ctx, err) {
+			if kept, kerr := m.fb.load("schema", maxSchemaSize); kerr == nil {
+				schema, err = kept, nil
+			}
+		} else if err == nil && m.fb != nil {
+			m.fb.save("schema", schema)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("schema: %w (use WithSchema to give one, or WithoutSchema to run without one)", cause(err))
 		}
@@ -348,10 +359,10 @@ func (m *Manager) ReadRevision(env string) (map[string]any, Revision, error) {
 // ReadRevisionContext is [Manager.ReadRevision] with a context.
 func (m *Manager) ReadRevisionContext(ctx context.Context, env string) (map[string]any, Revision, error) {
 	e, err := m.current(ctx, env)
-	if err != nil {
+	if e == nil {
 		return nil, "", opError("read", env, err)
 	}
-	return copyPlain(e.plain).(map[string]any), e.rev, nil
+	return copyPlain(e.plain).(map[string]any), e.rev, opError("read", env, err)
 }
 
 // Load decodes the document of env into v, a pointer, with the semantics of
@@ -375,8 +386,10 @@ func (m *Manager) Load(env string, v any) error {
 // LoadContext is [Manager.Load] with a context.
 func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 	e, err := m.current(ctx, env)
-	if err == nil {
-		err = m.decode(e, env, v)
+	if e != nil {
+		if derr := m.decode(e, env, v); derr != nil {
+			err = derr
+		}
 	}
 	return opError("load", env, err)
 }
@@ -423,6 +436,10 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			err = m.notFound(ctx, env, cause(err))
+		} else if m.fb != nil && unreachable(ctx, err) {
+			if e, serr := m.staleEntry(ctx, env, err); e != nil {
+				return e, staleRevision, serr
+			}
 		}
 		return nil, "", err
 	}
@@ -449,6 +466,9 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
+	if m.fb != nil {
+		m.fb.save(env, doc.Data)
+	}
 	return e, doc.Revision, nil
 }
 

@@ -51,6 +51,7 @@ type options struct {
 	envPrefix     string
 	environ       func() []string
 	misplaced     []string // StoreOptions of other packages
+	fallback      string   // WithFallback's directory
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.

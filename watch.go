@@ -75,11 +75,14 @@ func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOpti
 	}
 	v := new(T)
 	rev, err := m.loadRev(ctx, env, v)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrStale) {
 		return nil, opError("watch", env, err)
 	}
 	lctx, cancel := context.WithCancel(ctx)
 	l := &Live[T]{m: m, env: env, o: o, cancel: cancel, done: make(chan struct{}), rev: rev, seenRev: rev, wake: make(chan struct{})}
+	if err != nil {
+		l.err = opError("watch", env, err) // serving the kept copy
+	}
 	l.cur.Store(v)
 	go l.run(lctx)
 	return l, nil
@@ -89,10 +92,13 @@ func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOpti
 // Its errors are bare.
 func (m *Manager) loadRev(ctx context.Context, env string, v any) (Revision, error) {
 	e, rev, err := m.currentRev(ctx, env)
-	if err != nil {
+	if e == nil {
 		return rev, err
 	}
-	return rev, m.decode(e, env, v)
+	if derr := m.decode(e, env, v); derr != nil {
+		return rev, derr
+	}
+	return rev, err
 }
 
 // Latest returns the newest good version. It takes no lock and does no
@@ -109,7 +115,9 @@ func (l *Live[T]) Revision() Revision {
 
 // Err returns why the newest version of the document was rejected, or nil
 // if the newest version is the one Latest returns. The error wraps
-// [ErrRejected] and the cause, such as a *[ValidationError].
+// [ErrRejected] and the cause, such as a *[ValidationError]; or, while the
+// store cannot be reached and the Live serves the copy [WithFallback]
+// kept, [ErrStale].
 func (l *Live[T]) Err() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -257,6 +265,14 @@ func (l *Live[T]) reload(ctx context.Context) bool {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if errors.Is(err, ErrStale) {
+		// The store is unreachable: keep serving what is served, say so,
+		// and keep trying; the next look at the store, once it answers,
+		// sees a revision other than this one and reloads.
+		l.err = opError("watch", l.env, err)
+		l.seenRev = staleRevision
+		return true
+	}
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			rev = ""

@@ -72,11 +72,12 @@ func WithDialTimeout(d time.Duration) Option {
 // A Store is safe for concurrent use by multiple goroutines. The zero
 // value cannot be used; call [Open].
 type Store struct {
-	c      *clientv3.Client
-	own    bool // Close closes c
-	prefix string
-	o      options
-	closed atomic.Bool
+	c       *clientv3.Client
+	own     bool // Close closes c
+	prefix  string
+	o       options
+	closed  atomic.Bool
+	checked atomic.Bool // the layout marker was checked
 }
 
 var (
@@ -157,13 +158,28 @@ func open(ctx context.Context, c *clientv3.Client, own bool, prefix string, o op
 		prefix += "/"
 	}
 	s := &Store{c: c, own: own, prefix: prefix, o: o}
+	if err := s.checkFormat(ctx); err != nil && !errors.Is(err, ErrUnavailable) {
+		return nil, fmt.Errorf("etcd: open %s: %w", prefix, err)
+	}
+	// An unreachable cluster is no reason to fail here: a Manager with
+	// configmgr.WithFallback serves its kept copy meanwhile. The marker is
+	// checked before the first write.
+	return s, nil
+}
+
+// checkFormat checks the layout marker under the prefix, writing it into
+// an empty prefix.
+func (s *Store) checkFormat(ctx context.Context) error {
+	if s.checked.Load() {
+		return nil
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	key := prefix + "format"
-	resp, err := c.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+	key := s.prefix + "format"
+	resp, err := s.c.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
 		Then(clientv3.OpPut(key, formatVersion)).Else(clientv3.OpGet(key)).Commit()
 	if err != nil {
-		return nil, fmt.Errorf("etcd: open %s: %w", prefix, s.mapErr(err))
+		return s.mapErr(err)
 	}
 	if !resp.Succeeded {
 		kvs := resp.Responses[0].GetResponseRange().Kvs
@@ -172,8 +188,9 @@ func open(ctx context.Context, c *clientv3.Client, own bool, prefix string, o op
 			if len(kvs) > 0 {
 				have = string(kvs[0].Value)
 			}
-			return nil, fmt.Errorf("etcd: open %s: %w: format %q, this version reads %s", prefix, ErrFormat, have, formatVersion)
+			return fmt.Errorf("%w: format %q, this version reads %s", ErrFormat, have, formatVersion)
 		}
 	}
-	return s, nil
+	s.checked.Store(true)
+	return nil
 }

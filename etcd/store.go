@@ -114,6 +114,9 @@ func (s *Store) Put(ctx context.Context, env string, data []byte, opts configmgr
 	if err := s.check(ctx, env); err != nil {
 		return "", s.fail("put", env, err)
 	}
+	if err := s.checkFormat(ctx); err != nil {
+		return "", s.fail("put", env, err)
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	key := s.docKey(env)

@@ -117,3 +117,59 @@ func currentRev(t *testing.T, s configmgr.Store, env string) configmgr.Revision 
 	}
 	return doc.Revision
 }
+
+// TestFallback: with the server stopped, a Manager with WithFallback
+// serves the copy it kept, with ErrStale, and a new one opens on the kept
+// schema; writes fail; when the server returns, reads are live again.
+func TestFallback(t *testing.T) {
+	c := Start(t, 1)
+	keep := t.TempDir()
+	open := func() (*configmgr.Manager, error) {
+		cli := client2(t, c.Endpoints())
+		s, err := etcd.Open(cli, "/fallback/", etcd.WithTimeout(time.Second))
+		if err != nil {
+			return nil, err
+		}
+		return configmgr.OpenContext(t.Context(), s, configmgr.WithFallback(keep))
+	}
+	seed, _ := etcd.Open(client2(t, c.Endpoints()), "/fallback/")
+	seed.SetSchema(t.Context(), []byte(`{"type": "object", "properties": {"ttl": {"type": "integer"}}}`))
+	seed.Put(t.Context(), "dev", []byte(`{"ttl": 5}`), configmgr.PutOptions{})
+	m, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if doc, err := m.Read("dev"); err != nil || fmt.Sprint(doc["ttl"]) != "5" {
+		t.Fatalf("Read = %v, %v", doc, err)
+	}
+	c.StopMember(0)
+	doc, err := m.Read("dev")
+	if !errors.Is(err, configmgr.ErrStale) || fmt.Sprint(doc["ttl"]) != "5" {
+		t.Fatalf("Read with the server stopped = %v, %v; want the kept copy and ErrStale", doc, err)
+	}
+	if err := m.Update("dev", map[string]any{"ttl": 6}); err == nil || errors.Is(err, configmgr.ErrStale) {
+		t.Fatalf("Update with the server stopped = %v; want a failure", err)
+	}
+	// A service that starts during the outage opens on the kept schema.
+	m2, err := open()
+	if err != nil {
+		t.Fatalf("Open during the outage, with a kept copy = %v", err)
+	}
+	if doc, err := m2.Read("dev"); !errors.Is(err, configmgr.ErrStale) || fmt.Sprint(doc["ttl"]) != "5" {
+		t.Fatalf("a new Manager's Read during the outage = %v, %v", doc, err)
+	}
+	m2.Close()
+	if err := c.RestartMember(0); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, err := m.ReadContext(ctx, "dev"); err == nil {
+			break
+		} else if ctx.Err() != nil {
+			t.Fatalf("reads did not return to the server: %v", err)
+		}
+	}
+}
