@@ -3,8 +3,8 @@ package etcdtest
 import (
 	"context"
 	"fmt"
-	"strings"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
