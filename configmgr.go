@@ -671,6 +671,7 @@ type source struct {
 // call op.
 func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(st *schemaState, cur *object, curErr error) (any, error)) error {
 	var err error
+	var written []byte
 	for attempt := 0; ; attempt++ {
 		st := m.sch.Load()
 		build := func(doc Document) ([]byte, error) {
@@ -702,9 +703,14 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			if err := validateWith(ctx, st, name, data); err != nil {
 				return nil, err
 			}
+			written = data
 			return data, nil
 		}
-		err = m.storeWith(ctx, env, expect, st, build)
+		var rev Revision
+		rev, err = m.storeWith(ctx, env, expect, st, build)
+		if err == nil {
+			m.remember(env, rev, st, written)
+		}
 		if !errors.Is(err, ErrSchemaChanged) || attempt == 5 {
 			break
 		}
@@ -770,33 +776,68 @@ func (m *Manager) changedCh(env string) <-chan struct{} {
 	return c
 }
 
+// remember caches what this Manager has just written as env's document at
+// rev, as a read would, so that the next read or write starts from it.
+// It caches nothing under environment overrides, which a read validates
+// with the document.
+func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byte) {
+	if len(st.overrides) > 0 || rev == "" {
+		return
+	}
+	tree, err := parseObject(data, env, true)
+	if err != nil {
+		return
+	}
+	e := &entry{rev: rev, sch: st, tree: tree, plain: plain(tree).(map[string]any)}
+	m.mu.Lock()
+	if m.sch.Load() == st {
+		m.cache[env] = e
+	}
+	m.mu.Unlock()
+}
+
 // storeWith stores what build makes of the current document, validated
-// under st.
-func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, st *schemaState, build func(Document) ([]byte, error)) error {
+// under st, and returns the new revision.
+func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, st *schemaState, build func(Document) ([]byte, error)) (Revision, error) {
 	opts := PutOptions{Keep: m.o.keep}
 	if _, ok := m.store.(SchemaGuardStore); ok && st.stored {
 		opts.Schema = st.rev
 	}
 	if us, ok := m.store.(UpdateStore); ok {
-		_, err := us.Update(ctx, env, opts, build)
-		return err
+		return us.Update(ctx, env, opts, build)
 	}
+	// A compare-and-swap store: the first attempt starts from the version
+	// this Manager has cached, with no read (the swap fails if that is no
+	// longer current); later ones read the store.
+	optimistic := false
 	for attempt := 0; ; attempt++ {
-		doc, err := m.store.Get(ctx, env)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		if err != nil {
-			doc = Document{}
+		var doc Document
+		m.mu.Lock()
+		e := m.cache[env]
+		m.mu.Unlock()
+		if optimistic = attempt == 0 && expect == nil && e != nil; optimistic {
+			doc = Document{Revision: e.rev}
+		} else {
+			var err error
+			doc, err = m.store.Get(ctx, env)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return "", err
+			}
+			if err != nil {
+				doc = Document{}
+			}
 		}
 		data, err := build(doc)
 		if err != nil {
-			return err
+			return "", err
 		}
 		opts.Revision = doc.Revision
-		_, err = m.store.Put(ctx, env, data, opts)
+		rev, err := m.store.Put(ctx, env, data, opts)
+		if optimistic && errors.Is(err, ErrConflict) {
+			continue // the cached version was not current: read it
+		}
 		if !errors.Is(err, ErrConflict) || expect != nil || attempt >= m.o.maxRetries {
-			return err
+			return rev, err
 		}
 		// Another writer got in first: back off a random while, growing
 		// with the attempts, and try again on the newer document.
@@ -806,7 +847,7 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return "", ctx.Err()
 		}
 	}
 }

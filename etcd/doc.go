@@ -31,8 +31,7 @@
 //	PREFIX schema_revision         its configmgr.SchemaRevision
 //	PREFIX retention               the retention policy (configmgr.WithBackups)
 //	PREFIX docs/ENV                the document of ENV; its ModRevision is the Revision
-//	PREFIX backups/ENV/ID          a backup
-//	PREFIX sizes/ENV/ID            its size in bytes
+//	PREFIX backups/ENV/ID/SIZE     a backup, with its size in bytes
 //
 // # Writes
 //

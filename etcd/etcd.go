@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -78,6 +79,21 @@ type Store struct {
 	o       options
 	closed  atomic.Bool
 	checked atomic.Bool // the layout marker was checked
+
+	mu   sync.Mutex
+	last map[string]written // what this store last wrote of each environment
+}
+
+// written is what a Put knew when it committed: with it, the next Put at
+// that revision needs no read before its transaction, whose compares
+// (the document's and the policy's ModRevision) prove it still true.
+type written struct {
+	rev       int64    // the document's ModRevision
+	data      []byte   // the document
+	names     []string // its backups, as ID/SIZE
+	policy    int      // the retention policy, if hasPolicy
+	hasPolicy bool
+	policyRev int64 // the policy key's ModRevision (0: none)
 }
 
 var (

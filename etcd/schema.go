@@ -53,7 +53,7 @@ func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]co
 	pre, err := s.c.Txn(ctx).Then(
 		clientv3.OpGet(s.prefix+"docs/", clientv3.WithPrefix(), clientv3.WithKeysOnly()),
 		clientv3.OpGet(s.schemaKey()),
-		clientv3.OpGet(s.sizesKey("schema"), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+		clientv3.OpGet(s.backupsKey("schema"), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
 	).Commit()
 	if err != nil {
 		return s.fail("set schema", "", s.mapErr(err))
@@ -77,10 +77,11 @@ func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]co
 	if old := pre.Responses[1].GetResponseRange().Kvs; len(old) > 0 {
 		var ids []string
 		for _, kv := range pre.Responses[2].GetResponseRange().Kvs {
-			ids = append(ids, strings.TrimPrefix(string(kv.Key), s.sizesKey("schema")))
+			id, _, _ := backupName(strings.TrimPrefix(string(kv.Key), s.backupsKey("schema")))
+			ids = append(ids, id)
 		}
 		id, _ := configmgr.NewBackupID(now(), ids)
-		ops = append(ops, clientv3.OpPut(s.backupsKey("schema")+id, string(old[0].Value)), clientv3.OpPut(s.sizesKey("schema")+id, strconv.Itoa(len(old[0].Value))))
+		ops = append(ops, clientv3.OpPut(s.backupKey("schema", id, len(old[0].Value)), string(old[0].Value)))
 		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(s.schemaKey()), "=", old[0].ModRevision))
 	} else {
 		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(s.schemaKey()), "=", 0))
@@ -159,12 +160,12 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 		return nil
 	}
 	for _, b := range snap.Backups {
-		if len(ops)+3 > maxOps {
+		if len(ops)+2 > maxOps {
 			if err := flush(); err != nil {
 				return s.fail("import", env, err)
 			}
 		}
-		ops = append(ops, clientv3.OpPut(s.backupsKey(env)+b.ID, string(b.Data)), clientv3.OpPut(s.sizesKey(env)+b.ID, strconv.Itoa(len(b.Data))))
+		ops = append(ops, clientv3.OpPut(s.backupKey(env, b.ID, len(b.Data)), string(b.Data)))
 	}
 	ops = append(ops, clientv3.OpPut(s.docKey(env), string(snap.Data)))
 	if err := flush(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,11 +21,28 @@ const maxOps = 120
 
 func (s *Store) docKey(env string) string     { return s.prefix + "docs/" + env }
 func (s *Store) backupsKey(env string) string { return s.prefix + "backups/" + env + "/" }
-func (s *Store) sizesKey(env string) string   { return s.prefix + "sizes/" + env + "/" }
-func (s *Store) schemaKey() string            { return s.prefix + "schema" }
-func (s *Store) schemaRevKey() string         { return s.prefix + "schema_revision" }
-func (s *Store) retentionKey() string         { return s.prefix + "retention" }
-func revision(n int64) configmgr.Revision     { return configmgr.Revision(strconv.FormatInt(n, 10)) }
+
+// backupKey is the key of a backup: its ID and its size in the name, so
+// that listing the keys lists the backups with their sizes.
+func (s *Store) backupKey(env, id string, size int) string {
+	return s.backupsKey(env) + id + "/" + strconv.Itoa(size)
+}
+
+// backupName splits the part of a backup's key after backupsKey into the
+// ID and the size.
+func backupName(name string) (id string, size int64, ok bool) {
+	id, sz, ok := strings.Cut(name, "/")
+	if !ok {
+		return "", 0, false
+	}
+	n, err := strconv.ParseInt(sz, 10, 64)
+	return id, n, err == nil
+}
+func (s *Store) sizesKey(env string) string { return s.prefix + "sizes/" + env + "/" }
+func (s *Store) schemaKey() string          { return s.prefix + "schema" }
+func (s *Store) schemaRevKey() string       { return s.prefix + "schema_revision" }
+func (s *Store) retentionKey() string       { return s.prefix + "retention" }
+func revision(n int64) configmgr.Revision   { return configmgr.Revision(strconv.FormatInt(n, 10)) }
 func (s *Store) fail(op, env string, err error) error {
 	return configmgr.NewStoreError("etcd", op, env, err)
 }
@@ -120,73 +138,127 @@ func (s *Store) Put(ctx context.Context, env string, data []byte, opts configmgr
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	key := s.docKey(env)
-	// One read: the current document, the policy and the backups' IDs.
-	pre, err := s.c.Txn(ctx).Then(
-		clientv3.OpGet(key),
-		clientv3.OpGet(s.retentionKey()),
-		clientv3.OpGet(s.sizesKey(env), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
-	).Commit()
-	if err != nil {
-		return "", s.fail("put", env, s.mapErr(err))
+	w, ok := s.written(env, opts.Revision)
+	if !ok {
+		var err error
+		if w, err = s.read(ctx, env); err != nil {
+			return "", s.fail("put", env, err)
+		}
 	}
-	cur := pre.Responses[0].GetResponseRange().Kvs
-	var curRev configmgr.Revision
-	var old []byte
-	if len(cur) > 0 {
-		curRev, old = revision(cur[0].ModRevision), cur[0].Value
+	curRev := configmgr.Revision("")
+	if w.rev != 0 {
+		curRev = revision(w.rev)
 	}
 	if curRev != opts.Revision {
 		return "", s.fail("put", env, fmt.Errorf("%w: have %q, want %q", configmgr.ErrConflict, curRev, opts.Revision))
 	}
 	keep := opts.Keep
-	if pol := pre.Responses[1].GetResponseRange().Kvs; len(pol) > 0 {
-		if n, err := strconv.Atoi(string(pol[0].Value)); err == nil {
-			keep = configmgr.KeepAtLeast(keep, n)
-		}
+	if w.hasPolicy {
+		keep = configmgr.KeepAtLeast(keep, w.policy)
 	}
-	backup := len(cur) > 0 && keep != 0
-	if size := len(data) + len(old)*boolInt(backup) + 4096; size > s.o.maxRequest {
+	backup := w.rev != 0 && keep != 0
+	if size := len(data) + len(w.data)*boolInt(backup) + 4096; size > s.o.maxRequest {
 		return "", s.fail("put", env, fmt.Errorf("%w: the document and the backup of the one it replaces would make a request of %d bytes; the limit is %d (WithMaxRequestBytes, with the servers' --max-request-bytes)", configmgr.ErrTooLarge, size, s.o.maxRequest))
 	}
 	ops := []clientv3.Op{clientv3.OpPut(key, string(data))}
+	names := slices.Clone(w.names)
 	if backup {
-		var ids []string
-		for _, kv := range pre.Responses[2].GetResponseRange().Kvs {
-			ids = append(ids, strings.TrimPrefix(string(kv.Key), s.sizesKey(env)))
+		ids := make([]string, 0, len(names))
+		for _, n := range names {
+			id, _, _ := backupName(n)
+			ids = append(ids, id)
 		}
 		id, _ := configmgr.NewBackupID(now(), ids)
-		ops = append(ops, clientv3.OpPut(s.backupsKey(env)+id, string(old)), clientv3.OpPut(s.sizesKey(env)+id, strconv.Itoa(len(old))))
-		if keep > 0 && len(ids)+1 > keep {
-			sortNewestFirst(ids)
-			for _, drop := range ids[keep-1:] {
-				if len(ops)+2 > maxOps {
-					break // the next write rotates the rest
+		name := id + "/" + strconv.Itoa(len(w.data))
+		ops = append(ops, clientv3.OpPut(s.backupsKey(env)+name, string(w.data)))
+		names = append(names, name)
+		if keep > 0 && len(names) > keep {
+			sortNewestFirst(names)
+			var kept []string
+			for i, drop := range names {
+				if i < keep || len(ops)+1 > maxOps { // the next write rotates the rest
+					kept = append(kept, drop)
+					continue
 				}
-				ops = append(ops, clientv3.OpDelete(s.backupsKey(env)+drop), clientv3.OpDelete(s.sizesKey(env)+drop))
+				ops = append(ops, clientv3.OpDelete(s.backupsKey(env)+drop))
 			}
+			names = kept
 		}
 	}
-	cmps := []clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", 0)}
-	if len(cur) > 0 {
-		cmps[0] = clientv3.Compare(clientv3.ModRevision(key), "=", cur[0].ModRevision)
+	cmps := []clientv3.Cmp{
+		clientv3.Compare(clientv3.ModRevision(key), "=", w.rev),
+		clientv3.Compare(clientv3.ModRevision(s.retentionKey()), "=", w.policyRev),
 	}
 	if opts.Schema != "" {
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(s.schemaRevKey()), "=", string(opts.Schema)))
 	}
 	resp, err := s.c.Txn(ctx).If(cmps...).Then(ops...).Else(clientv3.OpGet(key), clientv3.OpGet(s.schemaRevKey())).Commit()
 	if err != nil {
+		s.forget(env)
 		return "", s.fail("put", env, s.mapErr(err))
 	}
 	if !resp.Succeeded {
+		s.forget(env)
 		if opts.Schema != "" {
 			sr := resp.Responses[1].GetResponseRange().Kvs
 			if len(sr) == 0 || configmgr.Revision(sr[0].Value) != opts.Schema {
 				return "", s.fail("put", env, fmt.Errorf("%w: the document was validated against another schema than %s", configmgr.ErrSchemaChanged, s.schemaKey()))
 			}
 		}
-		return "", s.fail("put", env, fmt.Errorf("%w: the document changed meanwhile", configmgr.ErrConflict))
+		return "", s.fail("put", env, fmt.Errorf("%w: the document or the retention policy changed meanwhile", configmgr.ErrConflict))
 	}
+	s.remember(env, written{rev: resp.Header.Revision, data: slices.Clone(data), names: names, policy: w.policy, hasPolicy: w.hasPolicy, policyRev: w.policyRev})
 	return revision(resp.Header.Revision), nil
+}
+
+// read reads, in one request, what a Put needs: the current document, the
+// retention policy and the IDs of the backups.
+func (s *Store) read(ctx context.Context, env string) (written, error) {
+	pre, err := s.c.Txn(ctx).Then(
+		clientv3.OpGet(s.docKey(env)),
+		clientv3.OpGet(s.retentionKey()),
+		clientv3.OpGet(s.backupsKey(env), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
+	).Commit()
+	if err != nil {
+		return written{}, s.mapErr(err)
+	}
+	var w written
+	if cur := pre.Responses[0].GetResponseRange().Kvs; len(cur) > 0 {
+		w.rev, w.data = cur[0].ModRevision, cur[0].Value
+	}
+	if pol := pre.Responses[1].GetResponseRange().Kvs; len(pol) > 0 {
+		w.policyRev = pol[0].ModRevision
+		if n, err := strconv.Atoi(string(pol[0].Value)); err == nil {
+			w.policy, w.hasPolicy = n, true
+		}
+	}
+	for _, kv := range pre.Responses[2].GetResponseRange().Kvs {
+		w.names = append(w.names, strings.TrimPrefix(string(kv.Key), s.backupsKey(env)))
+	}
+	return w, nil
+}
+
+// written returns what this store last wrote of env, if that is at rev.
+func (s *Store) written(env string, rev configmgr.Revision) (written, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.last[env]
+	return w, ok && rev != "" && revision(w.rev) == rev
+}
+
+func (s *Store) remember(env string, w written) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]written{}
+	}
+	s.last[env] = w
+}
+
+func (s *Store) forget(env string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.last, env)
 }
 
 func boolInt(b bool) int {
@@ -196,11 +268,13 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// sortNewestFirst sorts backup IDs newest first.
+// sortNewestFirst sorts backup names (ID/SIZE) newest first.
 func sortNewestFirst(ids []string) {
 	sort.SliceStable(ids, func(i, j int) bool {
-		ti, _ := configmgr.ParseBackupID(ids[i])
-		tj, _ := configmgr.ParseBackupID(ids[j])
+		a, _, _ := backupName(ids[i])
+		b, _, _ := backupName(ids[j])
+		ti, _ := configmgr.ParseBackupID(a)
+		tj, _ := configmgr.ParseBackupID(b)
 		if !ti.Equal(tj) {
 			return ti.After(tj)
 		}
@@ -234,18 +308,17 @@ func (s *Store) Backups(ctx context.Context, env string) ([]configmgr.Backup, er
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := s.c.Get(ctx, s.sizesKey(env), clientv3.WithPrefix())
+	resp, err := s.c.Get(ctx, s.backupsKey(env), clientv3.WithPrefix(), clientv3.WithKeysOnly())
 	if err != nil {
 		return nil, s.fail("backups", env, s.mapErr(err))
 	}
 	out := []configmgr.Backup{}
 	for _, kv := range resp.Kvs {
-		id := strings.TrimPrefix(string(kv.Key), s.sizesKey(env))
-		t, ok := configmgr.ParseBackupID(id)
-		if !ok {
+		id, size, ok := backupName(strings.TrimPrefix(string(kv.Key), s.backupsKey(env)))
+		t, valid := configmgr.ParseBackupID(id)
+		if !ok || !valid {
 			continue
 		}
-		size, _ := strconv.ParseInt(string(kv.Value), 10, 64)
 		out = append(out, configmgr.Backup{ID: id, Time: t, Size: size})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -267,12 +340,12 @@ func (s *Store) ReadBackup(ctx context.Context, env, id string) ([]byte, error) 
 	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	resp, err := s.c.Get(ctx, s.backupsKey(env)+id)
+	resp, err := s.c.Get(ctx, s.backupsKey(env)+id+"/", clientv3.WithPrefix())
 	if err != nil {
 		return nil, s.fail("read backup", env, s.mapErr(err))
 	}
 	if len(resp.Kvs) == 0 {
-		return nil, s.fail("read backup", env, fmt.Errorf("backup %s: %w: %s", id, configmgr.ErrNotFound, s.backupsKey(env)+id))
+		return nil, s.fail("read backup", env, fmt.Errorf("backup %s: %w under %s", id, configmgr.ErrNotFound, s.backupsKey(env)))
 	}
 	return resp.Kvs[0].Value, nil
 }
