@@ -33,9 +33,10 @@ type Manager struct {
 	sch    atomic.Pointer[schemaState]
 	closed atomic.Bool
 
-	mu      sync.Mutex
-	cache   map[string]*entry
-	changed map[string]chan struct{} // closed when this Manager writes env
+	mu        sync.Mutex
+	cache     map[string]*entry
+	changed   map[string]chan struct{} // closed when this Manager writes env
+	contended map[string]bool          // the last write of env met a conflict
 }
 
 // schemaState is the compiled schema and what is derived from it. It is
@@ -808,15 +809,20 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 	}
 	// A compare-and-swap store: the first attempt starts from the version
 	// this Manager has cached, with no read (the swap fails if that is no
-	// longer current); later ones read the store.
+	// longer current), unless its last write of env met other writers: a
+	// writer that skipped the read would keep beating them to it. Later
+	// attempts start from the document the failed swap found, or read it.
 	optimistic := false
+	var found *Document // the document a failed swap found
 	for attempt := 0; ; attempt++ {
 		var doc Document
 		m.mu.Lock()
-		e := m.cache[env]
+		e, contended := m.cache[env], m.contended[env]
 		m.mu.Unlock()
-		if optimistic = attempt == 0 && expect == nil && e != nil; optimistic {
+		if optimistic = attempt == 0 && expect == nil && e != nil && !contended; optimistic {
 			doc = Document{Revision: e.rev}
+		} else if found != nil {
+			doc, found = *found, nil
 		} else {
 			var err error
 			doc, err = m.store.Get(ctx, env)
@@ -833,15 +839,35 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 		}
 		opts.Revision = doc.Revision
 		rev, err := m.store.Put(ctx, env, data, opts)
+		var ce *ConflictError
+		if errors.As(err, &ce) {
+			found = &ce.Current
+		}
+		m.mu.Lock()
+		if m.contended == nil {
+			m.contended = map[string]bool{}
+		}
+		if errors.Is(err, ErrConflict) {
+			m.contended[env] = true
+		} else if attempt == 0 {
+			delete(m.contended, env)
+		}
+		m.mu.Unlock()
 		if optimistic && errors.Is(err, ErrConflict) {
-			continue // the cached version was not current: read it
+			continue // the cached version was not current: start from the store's
 		}
 		if !errors.Is(err, ErrConflict) || expect != nil || attempt >= m.o.maxRetries {
 			return rev, err
 		}
-		// Another writer got in first: back off a random while, growing
-		// with the attempts, and try again on the newer document.
-		d := time.Duration(rand.Int64N(int64(min(time.Millisecond<<min(attempt, 6), 50*time.Millisecond)) + 1))
+		// Another writer got in first. With the newer document in hand,
+		// try again at once: a writer that has just won starts its next
+		// write at once too, so waiting would starve this one. Without it,
+		// back off a short random while, growing with the attempts, before
+		// reading it.
+		if found != nil {
+			continue
+		}
+		d := time.Duration(rand.Int64N(int64(min(100*time.Microsecond<<min(attempt, 6), 5*time.Millisecond)) + 1))
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:

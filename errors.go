@@ -114,6 +114,21 @@ func cause(err error) error {
 	return err
 }
 
+// ConflictError is an error wrapping [ErrConflict] that also carries the
+// document a compare-and-swap store found in place of the expected one, so
+// that the caller can try again without reading it. Stores return it where
+// the failed swap hands them the current document at no cost.
+type ConflictError struct {
+	// Current is the stored document (the zero Document if there is none).
+	Current Document
+}
+
+// Error returns "revision conflict: the document changed meanwhile".
+func (e *ConflictError) Error() string { return ErrConflict.Error() + ": the document changed meanwhile" }
+
+// Unwrap returns [ErrConflict].
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
 // DecodeError reports a document that could not be parsed or decoded.
 //
 // Source names what was being decoded: a file path, a database and

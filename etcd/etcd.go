@@ -11,6 +11,8 @@ import (
 
 	"github.com/configmgr/configmgr"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 // ErrUnavailable reports that the cluster did not answer in time: no
@@ -62,6 +64,15 @@ func WithMaxRequestBytes(n int) Option {
 func WithDialTimeout(d time.Duration) Option {
 	return option("WithDialTimeout", func(o *options) { o.dialTimeout = d })
 }
+
+// ReconnectQuickly is the dial option [OpenEndpoints] gives its client:
+// after an outage it tries to reconnect at least every two seconds, where
+// gRPC's default waits up to two minutes. Give it to a client you make for
+// [Open], so that a service is back soon after the cluster is.
+var ReconnectQuickly = grpc.WithConnectParams(grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 2 * time.Second},
+	MinConnectTimeout: time.Second,
+})
 
 // Store is a [configmgr.Store] on etcd, under one key prefix. It is also
 // a [configmgr.HistoryStore], [configmgr.SchemaGuardStore],
@@ -129,7 +140,8 @@ func Open(client *clientv3.Client, prefix string, opts ...Option) (*Store, error
 // connection. ctx bounds the connection and the first request.
 func OpenEndpoints(ctx context.Context, endpoints []string, prefix string, opts ...Option) (*Store, error) {
 	o := applyOptions(opts)
-	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: o.dialTimeout, Context: context.WithoutCancel(ctx)})
+	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: o.dialTimeout, Context: context.WithoutCancel(ctx),
+		DialOptions: []grpc.DialOption{ReconnectQuickly}})
 	if err != nil {
 		return nil, fmt.Errorf("etcd: connect to %s: %w", strings.Join(endpoints, ","), err)
 	}

@@ -192,50 +192,68 @@ func (s *Store) Put(ctx context.Context, env string, data []byte, opts configmgr
 	if opts.Schema != "" {
 		cmps = append(cmps, clientv3.Compare(clientv3.Value(s.schemaRevKey()), "=", string(opts.Schema)))
 	}
-	resp, err := s.c.Txn(ctx).If(cmps...).Then(ops...).Else(clientv3.OpGet(key), clientv3.OpGet(s.schemaRevKey())).Commit()
+	resp, err := s.c.Txn(ctx).If(cmps...).Then(ops...).Else(s.readOps(env)...).Commit()
 	if err != nil {
 		s.forget(env)
 		return "", s.fail("put", env, s.mapErr(err))
 	}
 	if !resp.Succeeded {
-		s.forget(env)
+		// The Else branch read what the next attempt needs: remember it,
+		// and hand the caller the document, so that it retries at once.
+		found := s.parseRead(env, resp)
+		s.remember(env, found)
 		if opts.Schema != "" {
-			sr := resp.Responses[1].GetResponseRange().Kvs
+			sr := resp.Responses[3].GetResponseRange().Kvs
 			if len(sr) == 0 || configmgr.Revision(sr[0].Value) != opts.Schema {
 				return "", s.fail("put", env, fmt.Errorf("%w: the document was validated against another schema than %s", configmgr.ErrSchemaChanged, s.schemaKey()))
 			}
 		}
-		return "", s.fail("put", env, fmt.Errorf("%w: the document or the retention policy changed meanwhile", configmgr.ErrConflict))
+		cur := configmgr.Document{}
+		if found.rev != 0 {
+			cur = configmgr.Document{Data: slices.Clone(found.data), Revision: revision(found.rev)}
+		}
+		return "", s.fail("put", env, &configmgr.ConflictError{Current: cur})
 	}
 	s.remember(env, written{rev: resp.Header.Revision, data: slices.Clone(data), names: names, policy: w.policy, hasPolicy: w.hasPolicy, policyRev: w.policyRev})
 	return revision(resp.Header.Revision), nil
 }
 
-// read reads, in one request, what a Put needs: the current document, the
-// retention policy and the IDs of the backups.
-func (s *Store) read(ctx context.Context, env string) (written, error) {
-	pre, err := s.c.Txn(ctx).Then(
+// readOps are the reads of what a Put needs: the current document, the
+// retention policy, the names of the backups, and the schema's revision.
+func (s *Store) readOps(env string) []clientv3.Op {
+	return []clientv3.Op{
 		clientv3.OpGet(s.docKey(env)),
 		clientv3.OpGet(s.retentionKey()),
 		clientv3.OpGet(s.backupsKey(env), clientv3.WithPrefix(), clientv3.WithKeysOnly()),
-	).Commit()
+		clientv3.OpGet(s.schemaRevKey()),
+	}
+}
+
+// read reads, in one request, what a Put needs.
+func (s *Store) read(ctx context.Context, env string) (written, error) {
+	resp, err := s.c.Txn(ctx).Then(s.readOps(env)...).Commit()
 	if err != nil {
 		return written{}, s.mapErr(err)
 	}
+	return s.parseRead(env, resp), nil
+}
+
+// parseRead reads the answers to readOps.
+func (s *Store) parseRead(env string, resp *clientv3.TxnResponse) written {
 	var w written
-	if cur := pre.Responses[0].GetResponseRange().Kvs; len(cur) > 0 {
+	if cur := resp.Responses[0].GetResponseRange().Kvs; len(cur) > 0 {
 		w.rev, w.data = cur[0].ModRevision, cur[0].Value
 	}
-	if pol := pre.Responses[1].GetResponseRange().Kvs; len(pol) > 0 {
+	if pol := resp.Responses[1].GetResponseRange().Kvs; len(pol) > 0 {
 		w.policyRev = pol[0].ModRevision
 		if n, err := strconv.Atoi(string(pol[0].Value)); err == nil {
 			w.policy, w.hasPolicy = n, true
 		}
 	}
-	for _, kv := range pre.Responses[2].GetResponseRange().Kvs {
+	for _, kv := range resp.Responses[2].GetResponseRange().Kvs {
 		w.names = append(w.names, strings.TrimPrefix(string(kv.Key), s.backupsKey(env)))
 	}
-	return w, nil
+	return w
 }
 
 // written returns what this store last wrote of env, if that is at rev.

@@ -22,6 +22,7 @@ func countingClient(t *testing.T, endpoints []string, n *atomic.Int64) *clientv3
 		Endpoints:   endpoints,
 		DialTimeout: 2 * time.Second,
 		DialOptions: []grpc.DialOption{
+			etcd.ReconnectQuickly,
 			grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
 				n.Add(1)
 				return invoker(ctx, method, req, reply, cc, opts...)
@@ -102,7 +103,7 @@ func TestWatchOutage(t *testing.T) {
 }
 
 func client2(t *testing.T, endpoints []string) *clientv3.Client {
-	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second})
+	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: 5 * time.Second, DialOptions: []grpc.DialOption{etcd.ReconnectQuickly}})
 	if err != nil {
 		t.Fatal(err)
 	}
