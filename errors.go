@@ -124,7 +124,9 @@ type ConflictError struct {
 }
 
 // Error returns "revision conflict: the document changed meanwhile".
-func (e *ConflictError) Error() string { return ErrConflict.Error() + ": the document changed meanwhile" }
+func (e *ConflictError) Error() string {
+	return ErrConflict.Error() + ": the document changed meanwhile"
+}
 
 // Unwrap returns [ErrConflict].
 func (e *ConflictError) Unwrap() error { return ErrConflict }
