@@ -11,6 +11,7 @@ import (
 
 	"github.com/configmgr/configmgr"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 )
@@ -140,8 +141,10 @@ func Open(client *clientv3.Client, prefix string, opts ...Option) (*Store, error
 // connection. ctx bounds the connection and the first request.
 func OpenEndpoints(ctx context.Context, endpoints []string, prefix string, opts ...Option) (*Store, error) {
 	o := applyOptions(opts)
+	// The client's own log lines would repeat, on stderr, what the store's
+	// errors say.
 	c, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: o.dialTimeout, Context: context.WithoutCancel(ctx),
-		DialOptions: []grpc.DialOption{ReconnectQuickly}})
+		DialOptions: []grpc.DialOption{ReconnectQuickly}, Logger: zap.NewNop()})
 	if err != nil {
 		return nil, fmt.Errorf("etcd: connect to %s: %w", strings.Join(endpoints, ","), err)
 	}
