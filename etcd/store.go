@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/configmgr/configmgr"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -80,6 +81,16 @@ func (s *Store) mapErr(err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w (%w)", ErrUnavailable, err)
+	}
+	for _, unavailable := range []error{rpctypes.ErrNoLeader, rpctypes.ErrGRPCNoLeader, rpctypes.ErrLeaderChanged, rpctypes.ErrGRPCLeaderChanged,
+		rpctypes.ErrTimeout, rpctypes.ErrGRPCTimeout, rpctypes.ErrTimeoutDueToLeaderFail, rpctypes.ErrTimeoutDueToConnectionLost,
+		rpctypes.ErrGRPCNotCapable, rpctypes.ErrStopped, rpctypes.ErrGRPCStopped} {
+		if errors.Is(err, unavailable) {
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
+	if errors.Is(err, rpctypes.ErrRequestTooLarge) || errors.Is(err, rpctypes.ErrGRPCRequestTooLarge) {
+		return fmt.Errorf("%w: the request is larger than the cluster takes (WithMaxRequestBytes, with the servers' --max-request-bytes)", configmgr.ErrTooLarge)
 	}
 	if st, ok := status.FromError(err); ok {
 		switch st.Code() {

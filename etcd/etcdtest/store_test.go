@@ -24,6 +24,12 @@ var (
 
 // TestMain starts one etcd member for the tests of this package.
 func TestMain(m *testing.M) {
+	switch os.Getenv("ETCDTEST_ROLE") {
+	case "member":
+		memberMain(strings.Split(os.Getenv("ETCDTEST_ARGS"), "\x1f"))
+	case "writer":
+		writerMain(strings.Split(os.Getenv("ETCDTEST_ARGS"), "\x1f"))
+	}
 	// Helper processes of the multi-process tests connect to the cluster
 	// of the test that started them: args are the endpoints and the prefix.
 	proctest.Main(func(args []string) (*configmgr.Manager, error) {
