@@ -2,7 +2,6 @@ package configmgr_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/jsonschema"
-	"github.com/configmgr/configmgr/storetest"
 )
 
 const composeSpec = "../shared/testdata/compose-spec/compose-spec.json"
@@ -77,27 +75,7 @@ func BenchmarkEngines(b *testing.B) {
 			}
 		})
 		for _, e := range engines {
-			b.Run(tc.name+"/Read-"+e.name, func(b *testing.B) {
-				mem := storetest.NewMemStore()
-				m, err := configmgr.Open(mem, configmgr.WithSchema(tc.schema), configmgr.WithCompiler(e.c))
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer m.Close()
-				b.SetBytes(int64(len(tc.doc)))
-				rev := configmgr.Revision("")
-				i := 0
-				for b.Loop() {
-					// A new revision each time: every Read parses and validates.
-					if rev, err = mem.Put(context.Background(), "dev", docs[i%2], configmgr.PutOptions{Revision: rev}); err != nil {
-						b.Fatal(err)
-					}
-					i++
-					if _, err := m.Read("dev"); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
+			b.Run(tc.name+"/Read-"+e.name, func(b *testing.B) { uncachedReads(b, tc.schema, e.c, docs) })
 			b.Run(tc.name+"/Compile-"+e.name, func(b *testing.B) {
 				for b.Loop() {
 					if _, err := e.c.Compile(tc.schema); err != nil {

@@ -33,6 +33,19 @@ type StoreOption struct {
 
 func (s StoreOption) applyOption(o *options) { o.misplaced = append(o.misplaced, s.Name) }
 
+// SplitOptions separates, for a store package's Manager constructor (such
+// as sqlite.New), the options of its own type T from the Manager's.
+func SplitOptions[T Option](opts []Option) (own []T, manager []Option) {
+	for _, opt := range opts {
+		if o, ok := opt.(T); ok {
+			own = append(own, o)
+		} else {
+			manager = append(manager, opt)
+		}
+	}
+	return own, manager
+}
+
 // applyOption makes a FileOption an Option: [New] passes it to the
 // [FileStore] it makes.
 func (f FileOption) applyOption(o *options) { o.fileOpts = append(o.fileOpts, f) }

@@ -160,15 +160,7 @@ func OpenEndpoints(ctx context.Context, endpoints []string, prefix string, opts 
 // cluster at endpoints: the etcd twin of [configmgr.New]. opts mixes this
 // package's options with the Manager's. ctx bounds opening.
 func New(ctx context.Context, endpoints []string, prefix string, opts ...configmgr.Option) (*configmgr.Manager, error) {
-	var own []Option
-	var mopts []configmgr.Option
-	for _, opt := range opts {
-		if so, ok := opt.(Option); ok {
-			own = append(own, so)
-		} else {
-			mopts = append(mopts, opt)
-		}
-	}
+	own, mopts := configmgr.SplitOptions[Option](opts)
 	s, err := OpenEndpoints(ctx, endpoints, prefix, own...)
 	if err != nil {
 		return nil, err

@@ -908,15 +908,7 @@ func (s *Store) Close() error {
 // [configmgr.WithSchema] (see [configmgr.Open]), so that later opens need
 // no option.
 func New(path string, opts ...configmgr.Option) (*configmgr.Manager, error) {
-	var own []Option
-	var mopts []configmgr.Option
-	for _, opt := range opts {
-		if so, ok := opt.(Option); ok {
-			own = append(own, so)
-		} else {
-			mopts = append(mopts, opt)
-		}
-	}
+	own, mopts := configmgr.SplitOptions[Option](opts)
 	s, err := Open(path, own...)
 	if err != nil {
 		return nil, err
