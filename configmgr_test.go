@@ -160,7 +160,8 @@ func TestLoadDefaults(t *testing.T) {
 	if _, ok := raw["database"].(map[string]any)["pool_size"]; ok {
 		t.Fatal("Read shows a default that is not stored")
 	}
-	// A missing object gets no defaults of its own properties.
+	// A missing object whose schema gives defaults below it gets them
+	// (ajv's useDefaults would leave it out).
 	if err := m.Update("production", map[string]any{"cache": nil}); err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +169,11 @@ func TestLoadDefaults(t *testing.T) {
 	if err := m.Load("production", &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Cache.MaxSize != 0 {
-		t.Fatalf("defaults filled into a missing object: %+v", cfg.Cache)
+	if !cfg.Cache.Enabled || cfg.Cache.TTL != 3600 || cfg.Cache.MaxSize != 1000 {
+		t.Fatalf("defaults under a missing object: %+v; want enabled, 3600, 1000", cfg.Cache)
+	}
+	if raw, _ := m.Read("production"); raw["cache"] != nil {
+		t.Fatal("Read shows the object that defaults made")
 	}
 }
 

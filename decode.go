@@ -12,12 +12,17 @@ import (
 )
 
 // applyDefaults fills schema "default" values into doc, a value made by
-// plain, the way ajv's useDefaults does: where the document has an object,
+// plain, much as ajv's useDefaults does: where the document has an object,
 // each property that the schema's "properties" (or "items", positionally)
 // gives a default and the object lacks is set to a copy of that default.
 // Defaults inside a newly set default are filled too. Subschemas under
 // "allOf" and local "$ref"s are followed; "anyOf", "oneOf", "not" and
 // "if"/"then"/"else" are not, as in ajv. doc is modified in place.
+//
+// Unlike ajv, it also makes an absent object whose schema gives defaults
+// below it (so that a section needs no "default": {} for its fields'
+// defaults to apply), and fills the entries of "patternProperties" and
+// "additionalProperties" that the document has.
 //
 // Beside "$ref", a "default" counts as each draft says: up to draft 7 a
 // "$ref" makes its siblings ignored, so the default is the referenced
@@ -92,12 +97,39 @@ func (d defaulter) apply(doc any, schema map[string]any, here, created map[strin
 			if _, present := v[name]; !present {
 				def, refs, ok := d.defaultOf(ps, created)
 				if !ok {
+					// An absent object whose schema gives defaults below it
+					// is made, so that those defaults apply.
+					if d.defaultsBelow(ps, with(created), 0) {
+						obj := map[string]any{}
+						d.apply(obj, ps, map[string]bool{}, with(created), depth+1)
+						if len(obj) > 0 {
+							v[name] = obj
+						}
+					}
 					continue
 				}
 				v[name] = copyPlain(def)
 				childCreated = with(created, refs...)
 			}
 			d.apply(v[name], ps, map[string]bool{}, childCreated, depth+1)
+		}
+		// Entries of patternProperties and additionalProperties that the
+		// document has get their defaults too.
+		pats, _ := schema["patternProperties"].(map[string]any)
+		for _, k := range sortedKeys(v) {
+			if _, declared := props[k]; declared {
+				continue
+			}
+			matched := false
+			for pat, sub := range pats {
+				if sm, ok := sub.(map[string]any); ok && matchPattern(pat, k) {
+					matched = true
+					d.apply(v[k], sm, map[string]bool{}, created, depth+1)
+				}
+			}
+			if ap, ok := schema["additionalProperties"].(map[string]any); ok && !matched {
+				d.apply(v[k], ap, map[string]bool{}, created, depth+1)
+			}
 		}
 	case []any:
 		switch items := schema["items"].(type) {
@@ -136,6 +168,43 @@ func (d defaulter) defaultOf(node map[string]any, created map[string]bool) (any,
 		}
 	}
 	return nil, nil, false
+}
+
+// defaultsBelow reports whether an object that node describes would get a
+// default: whether node (through its "$ref"s and "allOf") declares a
+// property with a default, or an object property with defaults below it.
+// refs in seen are not followed again, so that a recursive schema ends.
+func (d defaulter) defaultsBelow(node map[string]any, seen map[string]bool, depth int) bool {
+	if node == nil || depth > 64 {
+		return false
+	}
+	if ref, ok := node["$ref"].(string); ok && !seen[ref] {
+		seen[ref] = true
+		if d.defaultsBelow(resolveRef(d.root, ref), seen, depth+1) {
+			return true
+		}
+		if !d.siblings {
+			return false
+		}
+	}
+	if all, ok := node["allOf"].([]any); ok {
+		for _, sub := range all {
+			if sm, ok := sub.(map[string]any); ok && d.defaultsBelow(sm, seen, depth+1) {
+				return true
+			}
+		}
+	}
+	props, _ := node["properties"].(map[string]any)
+	for _, p := range props {
+		pm, ok := p.(map[string]any)
+		if !ok {
+			continue
+		}
+		if _, has := pm["default"]; has || d.defaultsBelow(pm, seen, depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // with returns a new set: set's keys and keys.

@@ -87,3 +87,25 @@ func jsonOf(t *testing.T, v any) string {
 	}
 	return string(data)
 }
+
+// TestDefaultsInMapEntries: the entries of patternProperties and
+// additionalProperties that a document has get their defaults; an absent
+// section gets the defaults below it, through $ref, and nothing is made
+// where no default lies below.
+func TestDefaultsInMapEntries(t *testing.T) {
+	schema := `{
+	  "definitions": {"limits": {"type": "object", "properties": {"rps": {"type": "integer", "default": 100}}}},
+	  "properties": {
+	    "backends": {"type": "object", "additionalProperties": {"type": "object", "properties": {
+	      "timeout": {"type": "string", "default": "5s"}, "weight": {"type": "integer", "default": 1}}}},
+	    "routes": {"type": "object", "patternProperties": {"^/": {"type": "object", "properties": {"auth": {"type": "boolean", "default": true}}}}},
+	    "limits": {"$ref": "#/definitions/limits"},
+	    "plain": {"type": "object", "properties": {"x": {"type": "integer"}}}
+	  }}`
+	v := loadWith(t, schema, `{"backends": {"a": {"weight": 5}, "b": {}}, "routes": {"/api": {}, "/health": {"auth": false}}}`)
+	got := jsonOf(t, v)
+	want := `{"backends":{"a":{"timeout":"5s","weight":5},"b":{"timeout":"5s","weight":1}},"limits":{"rps":100},"routes":{"/api":{"auth":true},"/health":{"auth":false}}}`
+	if got != want {
+		t.Fatalf("Load = %s\nwant %s", got, want)
+	}
+}
