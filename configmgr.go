@@ -395,17 +395,22 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 	return opError("load", env, err)
 }
 
-// decode fills schema defaults into e's document (once per entry) and
-// decodes it into v.
-func (m *Manager) decode(e *entry, env string, v any) error {
+// fillDefaults fills schema defaults into e's document, once per entry.
+func (m *Manager) fillDefaults(e *entry) error {
 	e.loadOnce.Do(func() {
 		doc := copyPlain(e.plain)
 		applyDefaults(doc, e.sch.root)
 		e.loadDoc = doc
 		e.loadJSON, e.loadErr = json.Marshal(doc)
 	})
-	if e.loadErr != nil {
-		return e.loadErr
+	return e.loadErr
+}
+
+// decode fills schema defaults into e's document (once per entry) and
+// decodes it into v.
+func (m *Manager) decode(e *entry, env string, v any) error {
+	if err := m.fillDefaults(e); err != nil {
+		return err
 	}
 	source := m.location(env)
 	t := reflect.TypeOf(v)

@@ -16,6 +16,21 @@ type WatchOption func(*watchOptions)
 type watchOptions struct {
 	debounce time.Duration
 	poll     time.Duration
+	init     func(v any) // fills a new T before the document is decoded into it
+}
+
+// WithInit sets Go defaults: fn fills each new T before the document is
+// decoded into it, so that its values stand wherever the document, with
+// the schema's defaults, says nothing. Without it a T starts as new(T).
+// (Load does the same with whatever its argument holds already.)
+func WithInit[T any](fn func(*T)) WatchOption {
+	return func(o *watchOptions) {
+		o.init = func(v any) {
+			if t, ok := v.(*T); ok {
+				fn(t)
+			}
+		}
+	}
 }
 
 // WithDebounce sets how long [Watch] waits after a change is signalled
@@ -74,6 +89,9 @@ func Watch[T any](ctx context.Context, m *Manager, env string, opts ...WatchOpti
 		return nil, opError("watch", env, fmt.Errorf("WithPollInterval(%v): the interval must be positive", o.poll))
 	}
 	v := new(T)
+	if o.init != nil {
+		o.init(v)
+	}
 	rev, err := m.loadRev(ctx, env, v)
 	if err != nil && !errors.Is(err, ErrStale) {
 		return nil, opError("watch", env, err)
@@ -259,6 +277,9 @@ func (l *Live[T]) waitStore(ctx context.Context, rev Revision) error {
 // false when the Manager is closed, which ends the Live.
 func (l *Live[T]) reload(ctx context.Context) bool {
 	v := new(T)
+	if l.o.init != nil {
+		l.o.init(v)
+	}
 	rev, err := l.m.loadRev(ctx, l.env, v)
 	if ctx.Err() != nil || errors.Is(err, ErrClosed) {
 		return false
