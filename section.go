@@ -57,4 +57,3 @@ func (m *Manager) decodeSection(e *entry, env, pointer string, v any) error {
 	}
 	return decodeInto(data, val, v, source, m.o.strict, e.sch.root)
 }
-
