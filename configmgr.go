@@ -66,8 +66,13 @@ type entry struct {
 	keysOK   sync.Map // reflect.Type -> keyCheck, for the types decoded into
 }
 
-// keyCheck is the result of checkKeys for one type.
-type keyCheck struct{ err error }
+// keyCheck is, for one type decoded into, the result of the key check and
+// the document converted for it (nil if the conversion changed nothing).
+type keyCheck struct {
+	err  error
+	doc  any
+	data []byte
+}
 
 // New returns a Manager over the JSON files in configDir, keeping backups
 // in backupDir (see [FileStore]). The schema is read from
@@ -395,6 +400,22 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 	return opError("load", env, err)
 }
 
+// prepare checks doc's keys for type t (doc stands at path, under the
+// schema node) and converts it for t (durations, the decode hook).
+func (m *Manager) prepare(doc any, t reflect.Type, node map[string]any, path []string, source string, root map[string]any) keyCheck {
+	c := keyChecker{root: root, source: source}
+	if err := c.check(doc, t, node, path, 0); err != nil {
+		return keyCheck{err: err}
+	}
+	conv := converter{hook: m.o.hook, source: source}
+	out, changed, err := conv.convert(doc, t, path, 0)
+	if err != nil || !changed {
+		return keyCheck{err: err}
+	}
+	data, err := json.Marshal(out)
+	return keyCheck{err: err, doc: out, data: data}
+}
+
 // fillDefaults fills schema defaults into e's document, once per entry.
 func (m *Manager) fillDefaults(e *entry) error {
 	e.loadOnce.Do(func() {
@@ -416,11 +437,14 @@ func (m *Manager) decode(e *entry, env string, v any) error {
 	t := reflect.TypeOf(v)
 	kc, ok := e.keysOK.Load(t)
 	if !ok {
-		c := keyChecker{root: e.sch.root, source: source}
-		kc, _ = e.keysOK.LoadOrStore(t, keyCheck{c.check(e.loadDoc, t, e.sch.root, nil, 0)})
+		kc, _ = e.keysOK.LoadOrStore(t, m.prepare(e.loadDoc, t, e.sch.root, nil, source, e.sch.root))
 	}
-	if err := kc.(keyCheck).err; err != nil {
-		return err
+	k := kc.(keyCheck)
+	if k.err != nil {
+		return k.err
+	}
+	if k.data != nil {
+		return decodeInto(k.data, k.doc, v, source, m.o.strict, e.sch.root)
 	}
 	return decodeInto(e.loadJSON, e.loadDoc, v, source, m.o.strict, e.sch.root)
 }

@@ -65,6 +65,7 @@ type options struct {
 	environ       func() []string
 	misplaced     []string // StoreOptions of other packages
 	fallback      string   // WithFallback's directory
+	hook          DecodeHook
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.

@@ -47,13 +47,16 @@ func (m *Manager) decodeSection(e *entry, env, pointer string, v any) error {
 		node = childSchema(node, e.sch.root, k)
 	}
 	source := m.location(env) + "#" + pointer
-	c := keyChecker{root: e.sch.root, source: source}
-	if err := c.check(val, reflect.TypeOf(v), node, path, 0); err != nil {
-		return err
+	k := m.prepare(val, reflect.TypeOf(v), node, path, source, e.sch.root)
+	if k.err != nil {
+		return k.err
 	}
-	data, err := json.Marshal(val)
-	if err != nil {
-		return err
+	if k.data == nil {
+		data, err := json.Marshal(val)
+		if err != nil {
+			return err
+		}
+		k.doc, k.data = val, data
 	}
-	return decodeInto(data, val, v, source, m.o.strict, e.sch.root)
+	return decodeInto(k.data, k.doc, v, source, m.o.strict, e.sch.root)
 }
