@@ -83,7 +83,11 @@ func New(configDir, backupDir string, opts ...Option) (*Manager, error) {
 	if err := o.misplacedError("new"); err != nil {
 		return nil, err
 	}
-	s, err := NewFileStore(configDir, backupDir, append([]FileOption{WithFileMaxSize(o.maxSize)}, o.fileOpts...)...)
+	fopts := append([]FileOption{WithFileMaxSize(o.maxSize)}, o.fileOpts...)
+	if o.readOnly {
+		fopts = append(fopts, func(fo *fileOptions) { fo.readOnly = true })
+	}
+	s, err := NewFileStore(configDir, backupDir, fopts...)
 	if err != nil {
 		return nil, opError("new", "", err)
 	}
@@ -195,12 +199,12 @@ func open(ctx context.Context, s Store, o options) (*Manager, error) {
 	} else if o.envPrefix != "" {
 		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
 	}
-	if rs, ok := s.(RetentionStore); ok && o.keepSet {
+	if rs, ok := s.(RetentionStore); ok && o.keepSet && !o.readOnly {
 		if err := rs.SetRetention(ctx, o.keep); err != nil {
 			return nil, fmt.Errorf("store the retention policy: %w", cause(err))
 		}
 	}
-	if o.schemaOptions && !o.noSchema {
+	if o.schemaOptions && !o.noSchema && !o.readOnly {
 		stored, err := adoptSchema(ctx, s, schema)
 		if err != nil {
 			return nil, fmt.Errorf("store the schema: %w", cause(err))
@@ -700,6 +704,9 @@ type source struct {
 // meanwhile, the Manager loads it and starts again. The error names the
 // call op.
 func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, fn func(st *schemaState, cur *object, curErr error) (any, error)) error {
+	if m.o.readOnly {
+		return opError(op, env, ErrReadOnly)
+	}
 	var err error
 	var written []byte
 	for attempt := 0; ; attempt++ {

@@ -37,6 +37,9 @@ var (
 	// parse or validate: the [Live] keeps serving the last good one.
 	ErrRejected = errors.New("new version rejected, keeping the last good one")
 
+	// ErrReadOnly reports a write to a Manager opened with [WithReadOnly].
+	ErrReadOnly = errors.New("read-only: this Manager was opened WithReadOnly")
+
 	// ErrSchemaChanged reports a write refused because the store's schema
 	// is no longer the one the document was validated against (see
 	// [SchemaGuardStore]). A Manager reloads the schema and tries again, so

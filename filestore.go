@@ -105,8 +105,10 @@ func NewFileStore(configDir, backupDir string, opts ...FileOption) (*FileStore, 
 	if !fi.IsDir() {
 		return nil, &OpError{Op: "new file store", Err: fmt.Errorf("config directory %s is not a directory", configDir)}
 	}
-	if err := os.MkdirAll(backupDir, 0o700); err != nil {
-		return nil, &OpError{Op: "new file store", Err: fmt.Errorf("backup directory: %w", err)}
+	if !o.readOnly {
+		if err := os.MkdirAll(backupDir, 0o700); err != nil {
+			return nil, &OpError{Op: "new file store", Err: fmt.Errorf("backup directory: %w", err)}
+		}
 	}
 	return &FileStore{dir: configDir, backupDir: backupDir, opts: o, cache: map[string]statEntry{}}, nil
 }

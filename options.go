@@ -66,6 +66,7 @@ type options struct {
 	misplaced     []string // StoreOptions of other packages
 	fallback      string   // WithFallback's directory
 	hook          DecodeHook
+	readOnly      bool
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.
@@ -123,6 +124,13 @@ func WithoutSchema() Option {
 // default is [GoJSONSchema] with no resources.
 func WithCompiler(c Compiler) Option { return optionFunc(func(o *options) { o.compiler = c }) }
 
+// WithReadOnly makes a Manager that only reads: it needs no backup
+// directory and creates nothing (no directory, lock file, schema or
+// retention policy), so that Read, Load and Watch work on a read-only root
+// file system, as under Kubernetes' readOnlyRootFilesystem. Every write
+// fails with an error wrapping [ErrReadOnly], before it reaches the store.
+func WithReadOnly() Option { return optionFunc(func(o *options) { o.readOnly = true }) }
+
 // WithDisallowUnknownFields makes [Manager.Load] fail when the document has
 // a key that the target struct has no field for, as
 // [encoding/json.Decoder.DisallowUnknownFields] does. By default such keys
@@ -166,9 +174,10 @@ func WithFileOptions(opts ...FileOption) Option {
 type FileOption func(*fileOptions)
 
 type fileOptions struct {
-	perm    fs.FileMode
-	maxSize int64
-	hook    func(step string) error
+	perm     fs.FileMode
+	maxSize  int64
+	readOnly bool // create nothing; New sets it for WithReadOnly
+	hook     func(step string) error
 }
 
 // WithFileMode sets the permission bits of a newly created configuration

@@ -59,6 +59,9 @@ func (m *Manager) setSchema(ctx context.Context, schema []byte) error {
 	if m.closed.Load() {
 		return ErrClosed
 	}
+	if m.o.readOnly {
+		return ErrReadOnly
+	}
 	ss, ok := m.store.(SchemaStore)
 	if !ok {
 		return fmt.Errorf("%T keeps no schema: %w", m.store, errors.ErrUnsupported)
