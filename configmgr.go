@@ -42,12 +42,13 @@ type Manager struct {
 // schemaState is the compiled schema and what is derived from it. It is
 // replaced whole by SetSchema.
 type schemaState struct {
-	raw       []byte
-	rev       Revision       // SchemaRevision(raw)
-	stored    bool           // raw is the store's schema, which writes then check
-	validator Validator      // nil without a schema
-	root      map[string]any // nil without a schema
-	overrides []override     // from WithEnvOverrides
+	raw        []byte
+	rev        Revision       // SchemaRevision(raw)
+	stored     bool           // raw is the store's schema, which writes then check
+	validator  Validator      // nil without a schema
+	root       map[string]any // nil without a schema
+	overrides  []override     // from WithEnvOverrides, then WithFlags
+	ignoredEnv []string       // variables WithIgnoreUnknownEnv ignored
 }
 
 // entry is a parsed and validated document, shared by the readers of one
@@ -196,8 +197,8 @@ func open(ctx context.Context, s Store, o options) (*Manager, error) {
 			return nil, err
 		}
 		st.stored = !o.schemaOptions
-	} else if o.envPrefix != "" {
-		return nil, errors.New("WithEnvOverrides needs a schema to map variables onto")
+	} else if o.envPrefix != "" || o.flags != nil {
+		return nil, errors.New("WithEnvOverrides and WithFlags need a schema to map names onto")
 	}
 	if rs, ok := s.(RetentionStore); ok && o.keepSet && !o.readOnly {
 		if err := rs.SetRetention(ctx, o.keep); err != nil {
@@ -245,11 +246,24 @@ func (m *Manager) compile(schema []byte) (*schemaState, error) {
 	}
 	st := &schemaState{raw: schema, rev: SchemaRevision(schema), validator: v, root: root}
 	if m.o.envPrefix != "" {
-		if st.overrides, err = envOverrides(m.o.envPrefix, m.o.environ(), root); err != nil {
+		if st.overrides, st.ignoredEnv, err = envOverrides(m.o.envPrefix, m.o.environ(), root, m.o.ignoreEnv); err != nil {
 			return nil, err
 		}
 	}
+	if m.o.flags != nil {
+		fl, err := flagOverrides(m.o.flags, m.o.flagBind, root)
+		if err != nil {
+			return nil, err
+		}
+		st.overrides = append(st.overrides, fl...) // after the variables: flags win
+	}
 	return st, nil
+}
+
+// IgnoredEnv lists the variables with the prefix of [WithEnvOverrides]
+// that named no property and were ignored ([WithIgnoreUnknownEnv]).
+func (m *Manager) IgnoredEnv() []string {
+	return append([]string(nil), m.sch.Load().ignoredEnv...)
 }
 
 // Store returns the store the Manager works on.

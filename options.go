@@ -67,6 +67,9 @@ type options struct {
 	fallback      string   // WithFallback's directory
 	hook          DecodeHook
 	readOnly      bool
+	flags         FlagSource
+	flagBind      map[string]string
+	ignoreEnv     bool // WithEnvOverrides ignores unknown variables
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.
@@ -157,10 +160,20 @@ func WithEnvOverrides(prefix string) Option {
 	return optionFunc(func(o *options) { o.envPrefix = prefix })
 }
 
-// withEnviron replaces os.Environ for WithEnvOverrides, in tests.
-func withEnviron(environ func() []string) Option {
+// WithEnviron sets where [WithEnvOverrides] reads the environment: the
+// default is os.Environ; tests give their own.
+func WithEnviron(environ func() []string) Option {
 	return optionFunc(func(o *options) { o.environ = environ })
 }
+
+// withEnviron is WithEnviron, for the package's older tests.
+func withEnviron(environ func() []string) Option { return WithEnviron(environ) }
+
+// WithIgnoreUnknownEnv makes [WithEnvOverrides] ignore a variable with
+// the prefix that names no property, where by default it makes New or
+// Open fail: images often set unrelated variables that share a prefix.
+// [Manager.IgnoredEnv] lists the variables it ignored.
+func WithIgnoreUnknownEnv() Option { return optionFunc(func(o *options) { o.ignoreEnv = true }) }
 
 // WithFileOptions passes options to the [FileStore] that [New] makes, as
 // giving them to New directly does. [Open], which is given a store, fails

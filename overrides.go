@@ -11,9 +11,10 @@ import (
 
 // override is one environment variable that overrides a value.
 type override struct {
-	name string   // the variable
+	name string   // the variable, or --flag
 	path []string // the keys of the property
 	val  any      // a document tree value
+	flag bool     // set by a flag (WithFlags), not a variable
 }
 
 // properties returns the properties a schema node declares, following local
@@ -77,69 +78,205 @@ func envName(path []string) string {
 	return b.String()
 }
 
-// envOverrides maps the variables in environ that start with prefix_ onto
-// the properties of the schema.
-func envOverrides(prefix string, environ []string, root map[string]any) ([]override, error) {
-	type target struct {
-		path []string
-		node map[string]any
-	}
-	targets := map[string][]target{}
+// target is a property that a variable or flag name can set.
+type target struct {
+	path []string
+	node map[string]any
+}
+
+// resolver maps names in the variable form (upper case, keys joined by
+// "_", see envName) onto the properties of a schema, through
+// "properties" (with "$ref" and "allOf"), and through the entries of
+// "additionalProperties" and "patternProperties" maps, whose keys it takes
+// from the name, lower-cased: PREFIX_STORAGE_LOCAL_BRANCH sets
+// storage.local.branch when storage is such a map.
+type resolver struct {
+	root  map[string]any
+	exact map[string][]target // by full name
+	maps  []mapTarget
+}
+
+// mapTarget is a map-valued property and the schema of its entries.
+type mapTarget struct {
+	name    string // in the variable form
+	path    []string
+	entry   map[string]any // additionalProperties, or nil
+	pattern map[string]any // patternProperties, or nil
+	sub     *resolver      // the entries' own properties
+}
+
+func newResolver(root map[string]any, node map[string]any, prefix string, depth int) *resolver {
+	r := &resolver{root: root, exact: map[string][]target{}}
 	var walk func(node map[string]any, path []string, depth int)
 	walk = func(node map[string]any, path []string, depth int) {
-		if depth > 32 {
+		if depth > 32 || node == nil {
 			return
 		}
-		for name, sub := range properties(node, root, 0) {
+		n := deref(node, root)
+		ap, _ := n["additionalProperties"].(map[string]any)
+		pp, _ := n["patternProperties"].(map[string]any)
+		if (ap != nil || pp != nil) && len(path) > 0 && depth < 8 {
+			entry := ap
+			var sub map[string]any = ap
+			if sub == nil {
+				for _, v := range pp {
+					sub, _ = v.(map[string]any)
+					break
+				}
+			}
+			r.maps = append(r.maps, mapTarget{name: prefix + envName(path), path: path, entry: entry, pattern: pp,
+				sub: newResolver(root, sub, "", depth+1)})
+		}
+		for name, sub := range properties(n, root, 0) {
 			p := append(append([]string(nil), path...), name)
-			v := prefix + "_" + envName(p)
-			targets[v] = append(targets[v], target{p, deref(sub, root)})
+			v := prefix + envName(p)
+			r.exact[v] = append(r.exact[v], target{p, deref(sub, root)})
 			walk(sub, p, depth+1)
 		}
 	}
-	walk(root, nil, 0)
+	walk(node, nil, depth)
+	return r
+}
 
-	var out []override
+// resolve returns the properties name may set.
+func (r *resolver) resolve(name string) []target {
+	if ts := r.exact[name]; len(ts) > 0 {
+		return ts
+	}
+	var out []target
+	for _, mt := range r.maps {
+		rest, ok := strings.CutPrefix(name, mt.name+"_")
+		if !ok {
+			continue
+		}
+		// rest is KEY, or KEY_SUB: try each split.
+		for i := 0; i <= len(rest); i++ {
+			if i < len(rest) && rest[i] != '_' {
+				continue
+			}
+			key := strings.ToLower(rest[:i])
+			if key == "" || !mt.takes(key) {
+				continue
+			}
+			path := append(append([]string(nil), mt.path...), key)
+			if i == len(rest) {
+				out = append(out, target{path, deref(mt.schemaOf(key), r.root)})
+				continue
+			}
+			for _, t := range mt.sub.resolve(rest[i+1:]) {
+				out = append(out, target{append(append([]string(nil), path...), t.path...), t.node})
+			}
+		}
+	}
+	return out
+}
+
+// takes reports whether key may be an entry of the map.
+func (mt mapTarget) takes(key string) bool {
+	for pat := range mt.pattern {
+		if matchPattern(pat, key) {
+			return true
+		}
+	}
+	return mt.entry != nil
+}
+
+func (mt mapTarget) schemaOf(key string) map[string]any {
+	for pat, sub := range mt.pattern {
+		if sm, ok := sub.(map[string]any); ok && matchPattern(pat, key) {
+			return sm
+		}
+	}
+	return mt.entry
+}
+
+// envOverrides maps the variables in environ that start with prefix_ onto
+// the properties of the schema. A variable NAME_FILE names a file that
+// holds the value of NAME, for a writeOnly property (the Docker and
+// Kubernetes secrets convention). Variables that name no property are an
+// error, or, with ignoreUnknown, returned in ignored.
+func envOverrides(prefix string, environ []string, root map[string]any, ignoreUnknown bool) (out []override, ignored []string, err error) {
+	r := newResolver(root, root, prefix+"_", 0)
 	var errs []error
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(name, prefix+"_") {
 			continue
 		}
-		ts := targets[name]
-		switch len(ts) {
-		case 0:
-			errs = append(errs, fmt.Errorf("%s names no property of the schema", name))
-			continue
-		case 1:
-		default:
-			var ps []string
-			for _, t := range ts {
-				ps = append(ps, strings.Join(t.path, "."))
+		ts := r.resolve(name)
+		if base, isFile := strings.CutSuffix(name, "_FILE"); len(ts) == 0 && isFile {
+			if fts := r.resolve(base); len(fts) == 1 && isWriteOnly(fts[0].node) {
+				data, _, rerr := readRegular(value, 1<<20, false)
+				if rerr != nil {
+					errs = append(errs, fmt.Errorf("%s: %w", name, rerr))
+					continue
+				}
+				ts, value = fts, strings.TrimRight(string(data), "\r\n")
 			}
-			sort.Strings(ps)
-			errs = append(errs, fmt.Errorf("%s could name any of %s", name, strings.Join(ps, ", ")))
-			continue
 		}
-		val, err := convertEnv(value, ts[0].node)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
+		ov, oerr := overrideOf(name, value, ts)
+		switch {
+		case oerr == nil:
+			out = append(out, ov)
+		case errors.Is(oerr, errNoProperty) && ignoreUnknown:
+			ignored = append(ignored, name)
+		default:
+			errs = append(errs, oerr)
 		}
-		out = append(out, override{name: name, path: ts[0].path, val: val})
 	}
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("environment overrides: %w", errors.Join(errs...))
+		return nil, nil, fmt.Errorf("environment overrides: %w", errors.Join(errs...))
 	}
-	// Parents first, so that a variable for a nested value wins over one
-	// that sets the whole object.
-	sort.Slice(out, func(i, j int) bool {
+	sortOverrides(out)
+	sort.Strings(ignored)
+	return out, ignored, nil
+}
+
+var errNoProperty = errors.New("names no property of the schema")
+
+// overrideOf makes the override of the variable or flag name, whose value
+// is value, from the properties it resolves to.
+func overrideOf(name, value string, ts []target) (override, error) {
+	if len(ts) > 1 {
+		// Of several readings of the name, keep those that take the value.
+		var fit []target
+		for _, t := range ts {
+			if _, err := convertEnv(value, t.node); err == nil {
+				fit = append(fit, t)
+			}
+		}
+		if len(fit) > 0 {
+			ts = fit
+		}
+	}
+	switch len(ts) {
+	case 0:
+		return override{}, fmt.Errorf("%s %w", name, errNoProperty)
+	case 1:
+	default:
+		var ps []string
+		for _, t := range ts {
+			ps = append(ps, strings.Join(t.path, "."))
+		}
+		sort.Strings(ps)
+		return override{}, fmt.Errorf("%s could name any of %s", name, strings.Join(ps, ", "))
+	}
+	val, err := convertEnv(value, ts[0].node)
+	if err != nil {
+		return override{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return override{name: name, path: ts[0].path, val: val}, nil
+}
+
+// sortOverrides puts parents first, so that a variable for a nested value
+// wins over one that sets the whole object.
+func sortOverrides(out []override) {
+	sort.SliceStable(out, func(i, j int) bool {
 		if len(out[i].path) != len(out[j].path) {
 			return len(out[i].path) < len(out[j].path)
 		}
 		return out[i].name < out[j].name
 	})
-	return out, nil
 }
 
 // convertEnv converts a variable's value to the type the schema gives the
@@ -174,7 +311,31 @@ func convertEnv(value string, node map[string]any) (any, error) {
 					return v, nil
 				}
 			}
-		case "object", "array", "null":
+		case "array":
+			if trimmed := strings.TrimSpace(value); !strings.HasPrefix(trimmed, "[") {
+				// A delimited list of scalars: a,b,c.
+				items, _ := node["items"].(map[string]any)
+				var list []any
+				ok := true
+				for _, part := range strings.Split(value, ",") {
+					if items == nil {
+						list = append(list, jstring{s: strings.TrimSpace(part)})
+						continue
+					}
+					v, err := convertEnv(strings.TrimSpace(part), items)
+					if err != nil {
+						ok = false
+						break
+					}
+					list = append(list, v)
+				}
+				if ok {
+					return list, nil
+				}
+				continue
+			}
+			fallthrough
+		case "object", "null":
 			v, err := parseDocument([]byte(value), "", false)
 			if err != nil {
 				continue
@@ -220,15 +381,17 @@ func setPath(v any, path []string, val any) any {
 
 // Origin says where an effective value of a document comes from.
 type Origin struct {
-	// Source is "env" for an environment variable (see
-	// [WithEnvOverrides]), "store" for the stored document, or "default"
-	// for a schema default that [Manager.Load] fills in.
+	// Source is "flag" for a command-line flag (see [WithFlags]), "env"
+	// for an environment variable (see [WithEnvOverrides]), "store" for
+	// the stored document, or "default" for a schema default that
+	// [Manager.Load] fills in.
 	Source string
-	// Name is the environment variable, for Source "env".
+	// Name is the flag, for Source "flag", or the environment variable,
+	// for Source "env".
 	Name string
 }
 
-// String returns "env NAME", "store" or "default".
+// String returns "flag NAME", "env NAME", "store" or "default".
 func (o Origin) String() string {
 	if o.Name != "" {
 		return o.Source + " " + o.Name
@@ -258,6 +421,9 @@ func (m *Manager) OriginContext(ctx context.Context, env, pointer string) (Origi
 		if len(ov.path) <= len(path) && slicesEqual(ov.path, path[:len(ov.path)]) {
 			best = &e.sch.overrides[i]
 		}
+	}
+	if best != nil && best.flag {
+		return Origin{Source: "flag", Name: strings.TrimPrefix(best.name, "--")}, nil
 	}
 	if best != nil {
 		return Origin{Source: "env", Name: best.name}, nil

@@ -273,3 +273,9 @@ func (m *Manager) Redact(doc map[string]any) map[string]any {
 	out, _ := redactValue(newSecrets(m.sch.Load().root), doc).(map[string]any)
 	return out
 }
+
+// isWriteOnly reports whether a schema node itself marks its value secret.
+func isWriteOnly(node map[string]any) bool {
+	b, _ := node["writeOnly"].(bool)
+	return b
+}
