@@ -723,6 +723,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 	}
 	var err error
 	var written []byte
+	var writtenTree *object // the tree of written, when the Manager built it
 	for attempt := 0; ; attempt++ {
 		st := m.sch.Load()
 		build := func(doc Document) ([]byte, error) {
@@ -742,9 +743,12 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			}
 			var data []byte
 			name := "the new version of " + m.location(env)
+			writtenTree = nil
 			switch out := out.(type) {
 			case source:
 				data, name = out.data, out.name
+			case *object:
+				data, writtenTree = encodeDocument(out), out
 			default:
 				data = encodeDocument(out)
 			}
@@ -760,7 +764,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 		var rev Revision
 		rev, err = m.storeWith(ctx, env, expect, st, build)
 		if err == nil {
-			m.remember(env, rev, st, written)
+			m.remember(env, rev, st, written, writtenTree)
 		}
 		if !errors.Is(err, ErrSchemaChanged) || attempt == 5 {
 			break
@@ -828,16 +832,20 @@ func (m *Manager) changedCh(env string) <-chan struct{} {
 }
 
 // remember caches what this Manager has just written as env's document at
-// rev, as a read would, so that the next read or write starts from it.
+// rev, as a read would, so that the next read or write starts from it. tree
+// is the tree data was encoded from, if the Manager built it (no second
+// parse).
 // It caches nothing under environment overrides, which a read validates
 // with the document.
-func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byte) {
+func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byte, tree *object) {
 	if len(st.overrides) > 0 || rev == "" {
 		return
 	}
-	tree, err := parseObject(data, env, true)
-	if err != nil {
-		return
+	if tree == nil {
+		var err error
+		if tree, err = parseObject(data, env, true); err != nil {
+			return
+		}
 	}
 	e := &entry{rev: rev, sch: st, tree: tree, plain: plain(tree).(map[string]any)}
 	m.mu.Lock()
