@@ -421,11 +421,11 @@ func (m *Manager) LoadContext(ctx context.Context, env string, v any) error {
 // prepare checks doc's keys for type t (doc stands at path, under the
 // schema node) and converts it for t (durations, the decode hook).
 func (m *Manager) prepare(doc any, t reflect.Type, node map[string]any, path []string, source string, root map[string]any) keyCheck {
-	c := keyChecker{root: root, source: source}
+	c := keyChecker{root: root, source: source, tag: m.altTag()}
 	if err := c.check(doc, t, node, path, 0); err != nil {
 		return keyCheck{err: err}
 	}
-	conv := converter{hook: m.o.hook, source: source}
+	conv := converter{hook: m.o.hook, source: source, tag: m.altTag()}
 	out, changed, err := conv.convert(doc, t, path, 0)
 	if err != nil || !changed {
 		return keyCheck{err: err}
@@ -461,10 +461,14 @@ func (m *Manager) decode(e *entry, env string, v any) error {
 	if k.err != nil {
 		return k.err
 	}
+	data, doc := e.loadJSON, e.loadDoc
 	if k.data != nil {
-		return decodeInto(k.data, k.doc, v, source, m.o.strict, e.sch.root)
+		data, doc = k.data, k.doc
 	}
-	return decodeInto(e.loadJSON, e.loadDoc, v, source, m.o.strict, e.sch.root)
+	if err := decodeInto(data, doc, v, source, m.o.strict, e.sch.root); err != nil {
+		return err
+	}
+	return m.fillHidden(e.loadDoc, reflect.ValueOf(v), source, e.sch.root, nil, 0)
 }
 
 // current returns the parsed and validated document of env, from the cache

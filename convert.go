@@ -1,6 +1,7 @@
 package configmgr
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -32,6 +33,7 @@ var durationType = reflect.TypeFor[time.Duration]()
 type converter struct {
 	hook   DecodeHook
 	source string
+	tag    string // the struct tag that names fields; "" for json
 }
 
 // convert returns doc, converted for type t, and whether anything changed.
@@ -77,9 +79,17 @@ func (c converter) convert(doc any, t reflect.Type, path []string, depth int) (a
 		}
 		var fields map[string]reflect.StructField
 		if t.Kind() == reflect.Struct {
-			fields = jsonFields(t)
+			fields = fieldsByTag(t, cmp.Or(c.tag, "json"))
 		}
 		var out map[string]any
+		copyOnce := func() {
+			if out == nil {
+				out = make(map[string]any, len(m))
+				for kk, vv := range m {
+					out[kk] = vv
+				}
+			}
+		}
 		for _, k := range sortedKeys(m) {
 			ct := reflect.Type(nil)
 			if t.Kind() == reflect.Map {
@@ -97,13 +107,20 @@ func (c converter) convert(doc any, t reflect.Type, path []string, depth int) (a
 				return nil, false, err
 			}
 			if ch {
-				if out == nil {
-					out = make(map[string]any, len(m))
-					for kk, vv := range m {
-						out[kk] = vv
+				copyOnce()
+				out[k] = v
+			}
+			if c.tag != "" && t.Kind() == reflect.Struct {
+				// Name the field as encoding/json does; a field it cannot
+				// reach is left to fillHidden.
+				if jn := renameForJSON(t, c.tag, k); jn != k {
+					copyOnce()
+					val := out[k]
+					delete(out, k)
+					if jn != "" {
+						out[jn] = val
 					}
 				}
-				out[k] = v
 			}
 		}
 		if out != nil {

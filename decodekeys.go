@@ -1,10 +1,12 @@
 package configmgr
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +33,7 @@ import (
 type keyChecker struct {
 	root   map[string]any // the schema; nil without one
 	source string
+	tag    string // the struct tag that names fields; "" for json
 }
 
 // check walks doc, a value made by plain, alongside t, the type it is about
@@ -56,7 +59,7 @@ func (c keyChecker) check(doc any, t reflect.Type, node map[string]any, path []s
 		if !ok {
 			return nil
 		}
-		fields := jsonFields(t)
+		fields := fieldsByTag(t, cmp.Or(c.tag, "json"))
 		var declared map[string]map[string]any
 		if c.root != nil {
 			declared = properties(deref(node, c.root), c.root, 0)
@@ -193,15 +196,25 @@ func foldMatch(fields map[string]reflect.StructField, key string) (string, bool)
 	return names[0], true
 }
 
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.StructField
+var fieldCache sync.Map // fieldKey -> map[string]reflect.StructField
+
+type fieldKey struct {
+	t   reflect.Type
+	tag string
+}
 
 // jsonFields returns the object keys that encoding/json decodes into the
-// fields of struct type t, with each field, by encoding/json's
-// rules: "json" tags, "-" to skip, fields of embedded structs promoted,
-// and of several fields with one name the shallowest (then the tagged)
-// wins, or none if that leaves more than one.
-func jsonFields(t reflect.Type) map[string]reflect.StructField {
-	if f, ok := fieldCache.Load(t); ok {
+// fields of struct type t, with each field (its Index the full path from
+// t), by encoding/json's rules: "json" tags, "-" to skip, fields of
+// embedded structs promoted, and of several fields with one name the
+// shallowest (then the tagged) wins, or none if that leaves more than one.
+func jsonFields(t reflect.Type) map[string]reflect.StructField { return fieldsByTag(t, "json") }
+
+// fieldsByTag is jsonFields with the names of another tag, such as
+// "mapstructure" or "koanf" (see WithTagName).
+func fieldsByTag(t reflect.Type, tagName string) map[string]reflect.StructField {
+	key := fieldKey{t, tagName}
+	if f, ok := fieldCache.Load(key); ok {
 		return f.(map[string]reflect.StructField)
 	}
 	type field struct {
@@ -210,18 +223,24 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 		tagged bool
 		count  int
 	}
+	type level struct {
+		t     reflect.Type
+		index []int
+	}
 	found := map[string]*field{}
 	visited := map[reflect.Type]bool{}
-	level := []reflect.Type{t}
-	for depth := 0; len(level) > 0; depth++ {
-		var next []reflect.Type
-		for _, st := range level {
+	current := []level{{t, nil}}
+	for depth := 0; len(current) > 0; depth++ {
+		var next []level
+		for _, lv := range current {
+			st := lv.t
 			if visited[st] {
 				continue
 			}
 			visited[st] = true
 			for i := 0; i < st.NumField(); i++ {
 				sf := st.Field(i)
+				sf.Index = append(append([]int(nil), lv.index...), i)
 				ft := sf.Type
 				if sf.Anonymous {
 					if ft.Kind() == reflect.Pointer {
@@ -233,13 +252,13 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 				} else if !sf.IsExported() {
 					continue
 				}
-				tag := sf.Tag.Get("json")
+				tag := sf.Tag.Get(tagName)
 				if tag == "-" {
 					continue
 				}
 				name, _, _ := strings.Cut(tag, ",")
 				if sf.Anonymous && name == "" && ft.Kind() == reflect.Struct {
-					next = append(next, ft)
+					next = append(next, level{ft, sf.Index})
 					continue
 				}
 				tagged := name != ""
@@ -255,7 +274,7 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 				}
 			}
 		}
-		level = next
+		current = next
 	}
 	out := make(map[string]reflect.StructField, len(found))
 	for name, f := range found {
@@ -263,6 +282,18 @@ func jsonFields(t reflect.Type) map[string]reflect.StructField {
 			out[name] = f.sf
 		}
 	}
-	fieldCache.Store(t, out)
+	fieldCache.Store(key, out)
 	return out
+}
+
+// jsonNameOf returns the key encoding/json decodes into the field at
+// index of struct type t, or "" if encoding/json cannot reach it (a
+// "json:\"-\"" field, say).
+func jsonNameOf(t reflect.Type, index []int) string {
+	for name, f := range jsonFields(t) {
+		if slices.Equal(f.Index, index) {
+			return name
+		}
+	}
+	return ""
 }

@@ -70,6 +70,7 @@ type options struct {
 	flags         FlagSource
 	flagBind      map[string]string
 	ignoreEnv     bool // WithEnvOverrides ignores unknown variables
+	tagName       string
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.

@@ -58,5 +58,8 @@ func (m *Manager) decodeSection(e *entry, env, pointer string, v any) error {
 		}
 		k.doc, k.data = val, data
 	}
-	return decodeInto(k.data, k.doc, v, source, m.o.strict, e.sch.root)
+	if err := decodeInto(k.data, k.doc, v, source, m.o.strict, e.sch.root); err != nil {
+		return err
+	}
+	return m.fillHidden(val, reflect.ValueOf(v), source, e.sch.root, path, 0)
 }
