@@ -5,6 +5,7 @@
 package service
 
 import (
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -67,7 +68,8 @@ const Document = `{
 }`
 
 // Load is the service's loader: the file in dir, then the environment,
-// then the flags in args, validated together, read-only.
+// then the flags in args, validated together, read-only; the Origin
+// says where the database password came from (zero if it is unset).
 func Load(dir string, args, environ []string) (Config, configmgr.Origin, error) {
 	var cfg Config
 	path := filepath.Join(dir, "config.json")
@@ -92,6 +94,10 @@ func Load(dir string, args, environ []string) (Config, configmgr.Origin, error) 
 	if err := m.Load(configmgr.FileEnv(path), &cfg); err != nil {
 		return cfg, configmgr.Origin{}, err
 	}
+	// Where the password came from, if it is set at all.
 	origin, err := m.Origin(configmgr.FileEnv(path), "/db/password")
+	if errors.Is(err, configmgr.ErrNotFound) {
+		return cfg, configmgr.Origin{}, nil
+	}
 	return cfg, origin, err
 }
