@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,14 +385,16 @@ type Origin struct {
 	// Source is "flag" for a command-line flag (see [WithFlags]), "env"
 	// for an environment variable (see [WithEnvOverrides]), "store" for
 	// the stored document, or "default" for a schema default that
-	// [Manager.Load] fills in.
+	// [Manager.Load] fills in, or a Go default given by [WithInit] (which
+	// [Live.Origin] reports).
 	Source string
-	// Name is the flag, for Source "flag", or the environment variable,
-	// for Source "env".
+	// Name is the flag, for Source "flag", the environment variable, for
+	// Source "env", and "WithInit" for a Go default.
 	Name string
 }
 
-// String returns "flag NAME", "env NAME", "store" or "default".
+// String returns "flag NAME", "env NAME", "store", "default" or
+// "default WithInit".
 func (o Origin) String() string {
 	if o.Name != "" {
 		return o.Source + " " + o.Name
@@ -485,4 +488,45 @@ func lookupPlain(v any, path []string) (any, bool) {
 		}
 	}
 	return v, true
+}
+
+// lookupGo reports whether the Go value v holds a non-zero value at path,
+// naming struct fields by tag as decoding does.
+func lookupGo(v reflect.Value, tag string, path []string) bool {
+	for _, k := range path {
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			if v.IsNil() {
+				return false
+			}
+			v = v.Elem()
+		}
+		switch v.Kind() {
+		case reflect.Struct:
+			f, ok := fieldsByTag(v.Type(), tag)[k]
+			if !ok {
+				return false
+			}
+			fv, err := v.FieldByIndexErr(f.Index)
+			if err != nil {
+				return false // behind a nil embedded pointer
+			}
+			v = fv
+		case reflect.Map:
+			if v.Type().Key().Kind() != reflect.String {
+				return false
+			}
+			if v = v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())); !v.IsValid() {
+				return false
+			}
+		case reflect.Slice, reflect.Array:
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= v.Len() {
+				return false
+			}
+			v = v.Index(i)
+		default:
+			return false
+		}
+	}
+	return v.IsValid() && !v.IsZero()
 }

@@ -46,20 +46,39 @@ func TestLoadSection(t *testing.T) {
 }
 
 // TestWatchInit: Go defaults given with WithInit stand where the document
-// says nothing, in the first version and in every reload.
+// says nothing, in the first version and in every reload, and Live.Origin
+// reports them as defaults.
 func TestWatchInit(t *testing.T) {
 	m, _, _ := newManager(t, true)
 	type cfg struct {
-		Environment string `json:"environment"`
-		Region      string `json:"region"` // not in the document or the schema
+		Environment string         `json:"environment"`
+		Region      string         `json:"region"` // not in the document or the schema
+		Zones       map[string]int `json:"zones"`
 	}
-	l, err := configmgr.Watch[cfg](t.Context(), m, "dev", configmgr.WithInit(func(c *cfg) { c.Region = "eu-west-1" }))
+	l, err := configmgr.Watch[cfg](t.Context(), m, "dev", configmgr.WithInit(func(c *cfg) {
+		c.Environment = "unset" // the document's value wins
+		c.Region = "eu-west-1"
+		c.Zones = map[string]int{"a": 1}
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	if got := *l.Latest(); got.Region != "eu-west-1" || got.Environment != "development" {
 		t.Fatalf("first version = %+v", got)
+	}
+	for pointer, want := range map[string]string{
+		"/region": "default WithInit", "/zones/a": "default WithInit", "/zones": "default WithInit",
+		"/environment": "store", "/cache/ttl": "store",
+	} {
+		if o, err := l.Origin(t.Context(), pointer); err != nil || o.String() != want {
+			t.Errorf("Origin(%s) = %v, %v; want %s", pointer, o, err, want)
+		}
+	}
+	for _, pointer := range []string{"/zones/b", "/nothing", "/region/x"} {
+		if o, err := l.Origin(t.Context(), pointer); !errors.Is(err, configmgr.ErrNotFound) {
+			t.Errorf("Origin(%s) = %v, %v; want ErrNotFound", pointer, o, err)
+		}
 	}
 	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package configmgr
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,6 +119,30 @@ func (m *Manager) loadRev(ctx context.Context, env string, v any) (Revision, err
 		return rev, derr
 	}
 	return rev, err
+}
+
+// Origin is [Manager.OriginContext] for the Live's environment, knowing
+// the Go defaults given by [WithInit] too: a value that only they set,
+// where the document, the schema's defaults, the environment and the flags
+// say nothing, is reported as Origin{Source: "default", Name: "WithInit"}.
+// Pointers name keys as the document does ("/server/port"), whatever
+// struct tag the Manager decodes by.
+func (l *Live[T]) Origin(ctx context.Context, pointer string) (Origin, error) {
+	o, err := l.m.OriginContext(ctx, l.env, pointer)
+	if !errors.Is(err, ErrNotFound) || l.o.init == nil {
+		return o, err
+	}
+	path, perr := splitPointer(pointer)
+	if perr != nil {
+		return o, err
+	}
+	tag := cmp.Or(l.m.o.tagName, "json")
+	v := new(T)
+	l.o.init(v)
+	if lookupGo(reflect.ValueOf(v), tag, path) {
+		return Origin{Source: "default", Name: "WithInit"}, nil
+	}
+	return o, err
 }
 
 // Latest returns the newest good version. It takes no lock and does no
