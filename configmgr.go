@@ -730,7 +730,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 	var writtenTree *object // the tree of written, when the Manager built it
 	for attempt := 0; ; attempt++ {
 		st := m.sch.Load()
-		build := func(doc Document) ([]byte, error) {
+		build := func(doc Document, pinned *object) ([]byte, error) {
 			if expect != nil && doc.Revision != *expect {
 				return nil, fmt.Errorf("%w: the document changed since it was read", ErrConflict)
 			}
@@ -738,6 +738,8 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			var curErr error
 			if doc.Revision == "" {
 				curErr = fmt.Errorf("%w; Write creates an environment", m.notFound(ctx, env, fmt.Errorf("%w: %s", ErrNotFound, m.location(env))))
+			} else if pinned != nil {
+				cur = pinned
 			} else {
 				cur, curErr = m.treeFor(env, doc)
 			}
@@ -861,13 +863,18 @@ func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byt
 
 // storeWith stores what build makes of the current document, validated
 // under st, and returns the new revision.
-func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, st *schemaState, build func(Document) ([]byte, error)) (Revision, error) {
+//
+// build makes the new version from the current one, doc, whose tree is
+// pinned when storeWith has it already (the optimistic first attempt,
+// which has no bytes: the cache may move on meanwhile, under writes of
+// other goroutines, so build must not look it up again).
+func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, st *schemaState, build func(doc Document, pinned *object) ([]byte, error)) (Revision, error) {
 	opts := PutOptions{Keep: m.o.keep}
 	if _, ok := m.store.(SchemaGuardStore); ok && st.stored {
 		opts.Schema = st.rev
 	}
 	if us, ok := m.store.(UpdateStore); ok {
-		return us.Update(ctx, env, opts, build)
+		return us.Update(ctx, env, opts, func(doc Document) ([]byte, error) { return build(doc, nil) })
 	}
 	// A compare-and-swap store: the first attempt starts from the version
 	// this Manager has cached, with no read (the swap fails if that is no
@@ -878,11 +885,12 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 	var found *Document // the document a failed swap found
 	for attempt := 0; ; attempt++ {
 		var doc Document
+		var pinned *object
 		m.mu.Lock()
 		e, contended := m.cache[env], m.contended[env]
 		m.mu.Unlock()
 		if optimistic = attempt == 0 && expect == nil && e != nil && !contended; optimistic {
-			doc = Document{Revision: e.rev}
+			doc, pinned = Document{Revision: e.rev}, e.tree
 		} else if found != nil {
 			doc, found = *found, nil
 		} else {
@@ -895,7 +903,7 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 				doc = Document{}
 			}
 		}
-		data, err := build(doc)
+		data, err := build(doc, pinned)
 		if err != nil {
 			return "", err
 		}
