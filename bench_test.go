@@ -167,3 +167,31 @@ func BenchmarkUpdate4Processes(b *testing.B) {
 	}
 	b.ReportMetric(float64(procs*each)/time.Since(start).Seconds(), "updates/s")
 }
+
+// BenchmarkBackups10000 lists 10,000 backups of one environment, against
+// its floor: os.ReadDir of the same backup directory. Run the two
+// sub-benchmarks in one process so that they share the machine's state.
+func BenchmarkBackups10000(b *testing.B) {
+	m, _, backupDir := newManager(b, true)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 10000 {
+		id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)
+		if err := os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte("{}"), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("floor=ReadDir", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := os.ReadDir(backupDir); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Backups", func(b *testing.B) {
+		for b.Loop() {
+			if bs, err := m.Backups("dev"); err != nil || len(bs) != 10000 {
+				b.Fatalf("Backups = %d, %v", len(bs), err)
+			}
+		}
+	})
+}

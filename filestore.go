@@ -374,16 +374,29 @@ func (s *FileStore) step(name string) error {
 	return s.opts.hook(name)
 }
 
-// sortIDs sorts backup IDs newest first.
-func sortIDs(ids []string) {
-	sort.SliceStable(ids, func(i, j int) bool {
-		ti, _ := backupid.Parse(ids[i])
-		tj, _ := backupid.Parse(ids[j])
-		if !ti.Equal(tj) {
-			return ti.After(tj)
+// sortIDs sorts backup IDs newest first, and returns the time of each, in
+// the new order. Each ID is parsed once, not on every comparison.
+func sortIDs(ids []string) []time.Time {
+	type entry struct {
+		id string
+		t  time.Time
+	}
+	es := make([]entry, len(ids))
+	for i, id := range ids {
+		t, _ := backupid.Parse(id)
+		es[i] = entry{id, t}
+	}
+	slices.SortStableFunc(es, func(a, b entry) int {
+		if c := b.t.Compare(a.t); c != 0 {
+			return c
 		}
-		return ids[i] > ids[j]
+		return strings.Compare(b.id, a.id)
 	})
+	times := make([]time.Time, len(es))
+	for i, e := range es {
+		ids[i], times[i] = e.id, e.t
+	}
+	return times
 }
 
 // removeTemps removes what interrupted writes of env left behind.
@@ -452,15 +465,14 @@ func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 	if err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	sortIDs(ids)
+	times := sortIDs(ids)
 	out := make([]Backup, 0, len(ids))
-	for _, id := range ids {
+	for i, id := range ids {
 		fi, err := os.Stat(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
 		if err != nil {
 			continue // rotated away meanwhile
 		}
-		t, _ := backupid.Parse(id)
-		out = append(out, Backup{ID: id, Time: t, Size: fi.Size()})
+		out = append(out, Backup{ID: id, Time: times[i], Size: fi.Size()})
 	}
 	return out, nil
 }
