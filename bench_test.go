@@ -2,6 +2,7 @@ package configmgr_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -194,4 +195,33 @@ func BenchmarkBackups10000(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkUpdateHistory is an Update that keeps every backup, with 10 and
+// with 10,000 backups of the environment already kept: the second should
+// cost no more than the first (issue 13). Run both in one process.
+func BenchmarkUpdateHistory(b *testing.B) {
+	for _, kept := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("kept=%d", kept), func(b *testing.B) {
+			m, _, backupDir := newManager(b, true, configmgr.WithBackups(-1))
+			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			for i := range kept {
+				id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)
+				if err := os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte("{}"), 0o600); err != nil {
+					b.Fatal(err)
+				}
+			}
+			patches := []map[string]any{
+				{"cache": map[string]any{"ttl": 300}},
+				{"cache": map[string]any{"ttl": 301}},
+			}
+			i := 0
+			for b.Loop() {
+				if err := m.Update("dev", patches[i%2]); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+		})
+	}
 }

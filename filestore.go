@@ -282,9 +282,11 @@ func (s *FileStore) hook(prefix string) atomicfile.Hook {
 // commit backs up the current document, writes the new one and rotates the
 // backups. The caller holds the environment's lock.
 func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMode, data []byte, keep int) error {
-	s.removeTemps(env)
+	// One listing of the backup directory serves both the clean-up of
+	// interrupted writes and the IDs a new backup must follow.
+	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
+	ids, listErr := s.listBackups(env, true)
 	perm := s.opts.perm
-	var ids []string
 	var backup string
 	if policy, ok := s.retention(); ok {
 		keep = KeepAtLeast(keep, policy)
@@ -292,9 +294,8 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	if exists {
 		perm = mode
 		if keep != 0 {
-			var err error
-			if ids, err = s.backupIDs(env); err != nil {
-				return fmt.Errorf("back up: %w", err)
+			if listErr != nil {
+				return fmt.Errorf("back up: %w", listErr)
 			}
 			id, _ := backupid.Next(time.Now(), ids)
 			backup = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
@@ -415,6 +416,13 @@ func (s *FileStore) removeTemps(env string) {
 
 // backupIDs lists the IDs of env's backups, in no particular order.
 func (s *FileStore) backupIDs(env string) ([]string, error) {
+	return s.listBackups(env, false)
+}
+
+// listBackups lists the IDs of env's backups, in no particular order, and
+// with clean also removes what interrupted writes of env's backups left
+// behind, in the same listing (the caller then holds env's lock).
+func (s *FileStore) listBackups(env string, clean bool) ([]string, error) {
 	entries, err := os.ReadDir(s.backupDir)
 	if err != nil {
 		return nil, err
@@ -422,7 +430,19 @@ func (s *FileStore) backupIDs(env string) ([]string, error) {
 	prefix := s.backupPrefix(env)
 	var ids []string
 	for _, e := range entries {
-		if id, ok := strings.CutPrefix(e.Name(), prefix); ok && e.Type().IsRegular() {
+		name := e.Name()
+		if clean && strings.HasPrefix(name, ".") {
+			// A temporary file: .<prefix><ID>.tmp-<random>.
+			if i := strings.LastIndex(name, atomicfile.TempMarker); i > 0 {
+				if id, ok := strings.CutPrefix(name[1:i], prefix); ok {
+					if _, ok := backupid.Parse(id); ok {
+						os.Remove(filepath.Join(s.backupDir, name))
+					}
+				}
+			}
+			continue
+		}
+		if id, ok := strings.CutPrefix(name, prefix); ok && e.Type().IsRegular() {
 			if _, ok := backupid.Parse(id); ok {
 				ids = append(ids, id)
 			}
