@@ -174,13 +174,7 @@ func BenchmarkUpdate4Processes(b *testing.B) {
 // sub-benchmarks in one process so that they share the machine's state.
 func BenchmarkBackups10000(b *testing.B) {
 	m, _, backupDir := newManager(b, true)
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := range 10000 {
-		id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)
-		if err := os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte("{}"), 0o600); err != nil {
-			b.Fatal(err)
-		}
-	}
+	plantBackups(b, backupDir, "dev", 10000)
 	b.Run("floor=ReadDir", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := os.ReadDir(backupDir); err != nil {
@@ -204,13 +198,7 @@ func BenchmarkUpdateHistory(b *testing.B) {
 	for _, kept := range []int{10, 10000} {
 		b.Run(fmt.Sprintf("kept=%d", kept), func(b *testing.B) {
 			m, _, backupDir := newManager(b, true, configmgr.WithBackups(-1))
-			t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			for i := range kept {
-				id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)
-				if err := os.WriteFile(filepath.Join(backupDir, "dev.json.backup_"+id), []byte("{}"), 0o600); err != nil {
-					b.Fatal(err)
-				}
-			}
+			plantBackups(b, backupDir, "dev", kept)
 			patches := []map[string]any{
 				{"cache": map[string]any{"ttl": 300}},
 				{"cache": map[string]any{"ttl": 301}},
@@ -223,5 +211,17 @@ func BenchmarkUpdateHistory(b *testing.B) {
 				i++
 			}
 		})
+	}
+}
+
+// plantBackups puts n backups of env, a second apart in 2026, into
+// backupDir, as a long history leaves them.
+func plantBackups(b *testing.B, backupDir, env string, n int) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)
+		if err := os.WriteFile(filepath.Join(backupDir, env+".json.backup_"+id), []byte("{}"), 0o600); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
