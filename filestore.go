@@ -285,7 +285,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	// One listing of the backup directory serves both the clean-up of
 	// interrupted writes and the IDs a new backup must follow.
 	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
-	ids, listErr := s.listBackups(env, true)
+	ids, newest, listErr := s.listBackups(env, true)
 	perm := s.opts.perm
 	var backup string
 	if policy, ok := s.retention(); ok {
@@ -297,7 +297,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 			if listErr != nil {
 				return fmt.Errorf("back up: %w", listErr)
 			}
-			id, _ := backupid.Next(time.Now(), ids)
+			id, _ := backupid.After(time.Now(), newest)
 			backup = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
 			if err := s.takeBackup(s.path(env), backup, cur.Data, perm); err != nil {
 				return fmt.Errorf("back up: %w", err)
@@ -416,19 +416,25 @@ func (s *FileStore) removeTemps(env string) {
 
 // backupIDs lists the IDs of env's backups, in no particular order.
 func (s *FileStore) backupIDs(env string) ([]string, error) {
-	return s.listBackups(env, false)
+	ids, _, err := s.listBackups(env, false)
+	return ids, err
 }
 
-// listBackups lists the IDs of env's backups, in no particular order, and
-// with clean also removes what interrupted writes of env's backups left
-// behind, in the same listing (the caller then holds env's lock).
-func (s *FileStore) listBackups(env string, clean bool) ([]string, error) {
-	entries, err := os.ReadDir(s.backupDir)
+// listBackups lists the IDs of env's backups, in no particular order, with
+// the time of the newest, and with clean also removes what interrupted
+// writes of env's backups left behind, in the same listing (the caller then
+// holds env's lock).
+func (s *FileStore) listBackups(env string, clean bool) (ids []string, newest time.Time, err error) {
+	d, err := os.Open(s.backupDir)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
+	}
+	entries, err := d.ReadDir(-1) // unsorted: no order is needed
+	d.Close()
+	if err != nil {
+		return nil, time.Time{}, err
 	}
 	prefix := s.backupPrefix(env)
-	var ids []string
 	for _, e := range entries {
 		name := e.Name()
 		if clean && strings.HasPrefix(name, ".") {
@@ -443,12 +449,15 @@ func (s *FileStore) listBackups(env string, clean bool) ([]string, error) {
 			continue
 		}
 		if id, ok := strings.CutPrefix(name, prefix); ok && e.Type().IsRegular() {
-			if _, ok := backupid.Parse(id); ok {
+			if t, ok := backupid.Parse(id); ok {
 				ids = append(ids, id)
+				if t.After(newest) {
+					newest = t
+				}
 			}
 		}
 	}
-	return ids, nil
+	return ids, newest, nil
 }
 
 // List implements [Store]: the names of the *.json files in the

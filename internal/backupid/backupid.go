@@ -57,11 +57,21 @@ func onlyIDBytes(id string) bool {
 // Next returns a new ID for a backup taken at now that is later than every
 // ID in existing, even when the clock has not moved or went backwards.
 func Next(now time.Time, existing []string) (string, time.Time) {
-	t := now.UTC().Round(0)
+	var newest time.Time
 	for _, id := range existing {
-		if pt, ok := Parse(id); ok && !pt.Before(t) {
-			t = pt.Add(time.Nanosecond)
+		if pt, ok := Parse(id); ok && pt.After(newest) {
+			newest = pt
 		}
+	}
+	return After(now, newest)
+}
+
+// After is Next for a caller that knows the newest existing ID's time
+// already (the zero time if there is none).
+func After(now, newest time.Time) (string, time.Time) {
+	t := now.UTC().Round(0)
+	if !newest.Before(t) {
+		t = newest.Add(time.Nanosecond)
 	}
 	return t.UTC().Format(layout), t
 }
