@@ -216,7 +216,7 @@ func BenchmarkUpdateHistory(b *testing.B) {
 
 // plantBackups puts n backups of env, a second apart in 2026, into
 // backupDir, as a long history leaves them.
-func plantBackups(b *testing.B, backupDir, env string, n int) {
+func plantBackups(b testing.TB, backupDir, env string, n int) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		id, _ := configmgr.NewBackupID(t0.Add(time.Duration(i)*time.Second), nil)

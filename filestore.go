@@ -497,6 +497,11 @@ func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 	times := sortIDs(ids)
 	out := make([]Backup, 0, len(ids))
 	for i, id := range ids {
+		if i%256 == 255 { // a long history: honour ctx while listing it
+			if err := ctx.Err(); err != nil {
+				return nil, &OpError{Op: "backups", Env: env, Err: err}
+			}
+		}
 		fi, err := os.Stat(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
 		if err != nil {
 			continue // rotated away meanwhile
