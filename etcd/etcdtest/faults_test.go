@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/etcd"
 	"github.com/configmgr/configmgr/internal/proctest"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -163,15 +162,7 @@ func TestKillLeader(t *testing.T) {
 	eps := endpoints(ms)
 	c := client2(t, eps)
 	prefix := fmt.Sprintf("/faults/%d/", seq.Add(1))
-	s, err := etcd.Open(c, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := configmgr.Open(s, configmgr.WithSchema([]byte(`{"type": "object"}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := objectManager(t, c, prefix)
 	if err := m.Write("dev", map[string]any{"cache": map[string]any{"ttl": 0}}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,15 +224,7 @@ func TestQuorumLost(t *testing.T) {
 	proctest.SkipShort(t)
 	ms := startMembers(t)
 	c := client2(t, endpoints(ms))
-	s, err := etcd.Open(c, "/quorum/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := configmgr.Open(s, configmgr.WithSchema([]byte(`{"type": "object"}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := objectManager(t, c, "/quorum/")
 	if err := m.Write("dev", map[string]any{"a": 1}); err != nil {
 		t.Fatal(err)
 	}

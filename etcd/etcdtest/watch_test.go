@@ -48,15 +48,7 @@ func TestWatchOutage(t *testing.T) {
 	c := Start(t, 1)
 	var requests atomic.Int64
 	cli := countingClient(t, c.Endpoints(), &requests)
-	s, err := etcd.Open(cli, "/outage/", etcd.WithTimeout(500*time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := configmgr.Open(s, configmgr.WithSchema([]byte(`{"type": "object"}`)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := objectManager(t, cli, "/outage/", etcd.WithTimeout(500*time.Millisecond))
 	if err := m.Write("dev", map[string]any{"ttl": 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,6 +94,22 @@ func TestWatchOutage(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests during a %v outage", during, outage)
+}
+
+// objectManager opens a Manager over the etcd store at prefix, with a
+// schema that takes any object, and closes it when the test ends.
+func objectManager(t *testing.T, c *clientv3.Client, prefix string, opts ...etcd.Option) *configmgr.Manager {
+	t.Helper()
+	s, err := etcd.Open(c, prefix, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := configmgr.Open(s, configmgr.WithSchema([]byte(`{"type": "object"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
 }
 
 func client2(t *testing.T, endpoints []string) *clientv3.Client {
