@@ -284,8 +284,7 @@ func (s *FileStore) hook(prefix string) atomicfile.Hook {
 func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMode, data []byte, keep int) error {
 	// One listing of the backup directory serves both the clean-up of
 	// interrupted writes and the IDs a new backup must follow.
-	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
-	ids, newest, listErr := s.listBackups(env, true)
+	ids, newest, listErr := s.removeTemps(env)
 	perm := s.opts.perm
 	var backup string
 	if policy, ok := s.retention(); ok {
@@ -400,18 +399,12 @@ func sortIDs(ids []string) []time.Time {
 	return times
 }
 
-// removeTemps removes what interrupted writes of env left behind.
-func (s *FileStore) removeTemps(env string) {
+// removeTemps removes what interrupted writes of env left behind, and
+// lists env's backups in the same pass (see listBackups). The caller holds
+// env's lock.
+func (s *FileStore) removeTemps(env string) (ids []string, newest time.Time, err error) {
 	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
-	prefix := s.backupPrefix(env)
-	atomicfile.RemoveTemps(s.backupDir, func(target string) bool {
-		id, ok := strings.CutPrefix(target, prefix)
-		if !ok {
-			return false
-		}
-		_, ok = backupid.Parse(id)
-		return ok
-	})
+	return s.listBackups(env, true)
 }
 
 // backupIDs lists the IDs of env's backups, in no particular order.
@@ -676,7 +669,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	if _, err := os.Lstat(s.path(env)); err == nil {
 		return &OpError{Op: "import", Env: env, Err: fmt.Errorf("%w: it exists already", ErrConflict)}
 	}
-	s.removeTemps(env)
+	s.removeTemps(env) // the listing is not needed here
 	var written []string
 	fail := func(err error) error {
 		for _, p := range written {
