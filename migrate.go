@@ -42,15 +42,34 @@ func (r MigrateReport) String() string {
 // One that dst holds with different content is an error wrapping
 // [ErrConflict]; Migrate never overwrites. The report covers what was done
 // before any error.
-func Migrate(ctx context.Context, dst, src Store) (MigrateReport, error) {
+func Migrate(ctx context.Context, dst, src Store, opts ...MigrateOption) (MigrateReport, error) {
+	var o migrateOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	var r MigrateReport
-	env, err := migrate(ctx, dst, src, &r)
+	env, err := migrate(ctx, dst, src, &r, o)
 	return r, opError("migrate", env, err)
+}
+
+// MigrateOption is an option of [Migrate].
+type MigrateOption func(*migrateOptions)
+
+type migrateOptions struct {
+	progress func(env string, done, total int)
+}
+
+// WithProgress has [Migrate] call fn after each environment it has copied
+// or found already in place, with the count done so far (from 1) and the
+// count of environments to do: for a progress bar. fn runs on Migrate's
+// goroutine and delays it while it runs.
+func WithProgress(fn func(env string, done, total int)) MigrateOption {
+	return func(o *migrateOptions) { o.progress = fn }
 }
 
 // migrate does Migrate's work, and returns the environment it failed on
 // ("" for the schema or the listing) with a bare error.
-func migrate(ctx context.Context, dst, src Store, r *MigrateReport) (string, error) {
+func migrate(ctx context.Context, dst, src Store, r *MigrateReport, o migrateOptions) (string, error) {
 	if err := migrateSchema(ctx, dst, src, r); err != nil {
 		return "", fmt.Errorf("schema: %w", err)
 	}
@@ -58,7 +77,12 @@ func migrate(ctx context.Context, dst, src Store, r *MigrateReport) (string, err
 	if err != nil {
 		return "", fmt.Errorf("list the source: %w", cause(err))
 	}
-	for _, env := range envs {
+	done := func(env string, i int) {
+		if o.progress != nil {
+			o.progress(env, i+1, len(envs))
+		}
+	}
+	for i, env := range envs {
 		snap, err := snapshot(ctx, src, env)
 		if err != nil {
 			return env, fmt.Errorf("read the source: %w", err)
@@ -70,6 +94,7 @@ func migrate(ctx context.Context, dst, src Store, r *MigrateReport) (string, err
 				return env, fmt.Errorf("%w: the destination holds a different version or history", ErrConflict)
 			}
 			r.Unchanged = append(r.Unchanged, env)
+			done(env, i)
 			continue
 		case !errors.Is(err, ErrNotFound):
 			return env, fmt.Errorf("read the destination: %w", err)
@@ -92,6 +117,7 @@ func migrate(ctx context.Context, dst, src Store, r *MigrateReport) (string, err
 			return env, errors.New("the copy differs from the original")
 		}
 		r.Copied = append(r.Copied, env)
+		done(env, i)
 		r.Backups += len(snap.Backups)
 		r.Bytes += int64(len(snap.Data))
 		for _, b := range snap.Backups {
