@@ -18,7 +18,7 @@ import (
 
 // app is one run of the command line: its streams and global flags.
 type app struct {
-	stdin          *os.File
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	tty            bool // stdout is a terminal
 	color          bool // and colour is wanted
@@ -36,13 +36,19 @@ type app struct {
 	noSchemaOK bool // the no-schema warning was given
 }
 
-func newApp(stdin, stdout, stderr *os.File) *app {
-	tty := term.IsTerminal(int(stdout.Fd()))
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	tty := isTerminal(stdout)
 	return &app{
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		tty:   tty,
 		color: tty && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb",
 	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // execute runs args and returns the exit code.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -239,18 +238,17 @@ func (a *app) runEditor(ctx context.Context, path string) error {
 		editor = "vi"
 	}
 	cmd := exec.CommandContext(ctx, "sh", "-c", editor+` "$1"`, "editor", path)
-	cmd.Stdin, cmd.Stdout = a.stdin, a.stderr
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if f, ok := a.stdout.(*os.File); ok && a.tty {
-		cmd.Stdout = f
-		cmd.Stderr = a.stderr
+	// The editor gets the terminal: stdout if it is one, else stderr, so
+	// that nothing it draws lands in piped output.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = a.stdin, a.stderr, a.stderr
+	if a.tty {
+		cmd.Stdout = a.stdout
 	}
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return fmt.Errorf("the editor %q failed: %v %s", editor, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("the editor %q failed: %v", editor, err)
 	}
 	return nil
 }

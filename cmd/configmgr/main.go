@@ -24,6 +24,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,7 +36,9 @@ func main() {
 
 // run runs the command line args and returns the exit code. A panic is
 // reported in one line, never as a stack trace.
-func run(args []string, stdin *os.File, stdout, stderr *os.File) (code int) {
+// stdout and stderr are terminals if they are *os.File, or anything with
+// an Fd method, on one.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "configmgr: internal error: %v\n", r)

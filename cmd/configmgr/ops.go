@@ -8,7 +8,6 @@ import (
 
 	"github.com/configmgr/configmgr"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 func (a *app) migrateCmd() *cobra.Command {
@@ -66,8 +65,7 @@ follows.`,
 // progress returns a progress bar on stderr, if it is a terminal, for
 // WithProgress; done < 0 ends it.
 func (a *app) progress() func(env string, done, total int) {
-	f, ok := a.stderr.(interface{ Fd() uintptr })
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	if !isTerminal(a.stderr) {
 		return func(string, int, int) {}
 	}
 	drawn := false
@@ -219,6 +217,6 @@ secret.`,
 			return a.printValue(o)
 		},
 	}
-	c.Flags().StringVar(&a.envPrefix, "env-prefix", "", "the prefix of the environment variables that override values (WithEnvOverrides)")
+	c.Flags().StringVar(&a.envPrefix, "env-prefix", "", "the prefix of the environment variables that override values (APP reads APP_DATABASE_PORT)")
 	return c
 }

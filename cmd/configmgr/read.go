@@ -108,7 +108,7 @@ defaults filled in and, with --env-prefix, its environment variables applied.`,
 		},
 	}
 	c.Flags().BoolVar(&effective, "effective", false, "the document as a service loads it: schema defaults and environment overrides applied")
-	c.Flags().StringVar(&a.envPrefix, "env-prefix", "", "with --effective or explain: the prefix of the environment variables that override values (WithEnvOverrides)")
+	c.Flags().StringVar(&a.envPrefix, "env-prefix", "", "with --effective: the prefix of the environment variables that override values (APP reads APP_DATABASE_PORT)")
 	return c
 }
 
@@ -116,7 +116,7 @@ defaults filled in and, with --env-prefix, its environment variables applied.`,
 // --env-prefix when effective values are asked for.
 func (a *app) openEffective(ctx context.Context, effective bool) (*configmgr.Manager, error) {
 	if effective && a.envPrefix != "" {
-		return a.open(ctx, configmgr.WithEnvOverrides(a.envPrefix))
+		return a.open(ctx, configmgr.WithEnvOverrides(strings.TrimSuffix(a.envPrefix, "_")))
 	}
 	return a.open(ctx)
 }
