@@ -109,6 +109,7 @@ func params(dir string) testscript.Params {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"waitlines": waitLines,
 			"exits":     exits,
+			"setfrom":   setFrom,
 		},
 	}
 }
@@ -138,6 +139,16 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
+}
+
+// setFrom sets a variable to the first line of a file (a command's
+// output saved with sh): setfrom VAR FILE.
+func setFrom(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: setfrom VAR FILE")
+	}
+	line, _, _ := strings.Cut(ts.ReadFile(args[1]), "\n")
+	ts.Setenv(args[0], strings.TrimSpace(line))
 }
 
 // waitLines waits until file has at least n lines (a background command's

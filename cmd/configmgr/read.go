@@ -308,7 +308,9 @@ func (a *app) diff(ctx context.Context, args []string) error {
 		return err
 	}
 	changes := m.Compare(a1, b1)
-	if a.format() == "json" || a.format() == "yaml" {
+	// Diff lines, piped or not, as diff(1) prints them; JSON or YAML when
+	// asked for.
+	if a.output == "json" || a.output == "yaml" {
 		if err := a.printValue(changesValue(changes)); err != nil {
 			return err
 		}
@@ -440,6 +442,12 @@ replaced it.`,
 			var rows [][2]string
 			for _, e := range list {
 				rows = append(rows, [2]string{e.b.ID + "\t" + e.b.Time.UTC().Format("2006-01-02 15:04:05Z") + "\t" + fmt.Sprint(e.b.Size), summary(e.changes)})
+			}
+			if a.format() == "raw" { // tab-separated, no header: for scripts
+				for _, r := range rows {
+					fmt.Fprintf(a.stdout, "%s\t%s\n", r[0], r[1])
+				}
+				return nil
 			}
 			return a.table([]string{"ID", "REPLACED", "SIZE", "CHANGE"}, rows)
 		},

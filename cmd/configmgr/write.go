@@ -12,6 +12,7 @@ import (
 	"github.com/configmgr/configmgr"
 	"github.com/configmgr/configmgr/storetest"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // maxRetries bounds how often a write is made again after another writer
@@ -233,6 +234,9 @@ is backed up first, so a restore can itself be undone: the command prints how.`,
 			if !yes {
 				fmt.Fprintf(a.stderr, "Restore %s to backup %s? [y/N] ", env, id)
 				line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+				if r, ok := a.stdin.(interface{ Fd() uintptr }); !ok || !term.IsTerminal(int(r.Fd())) {
+					fmt.Fprintln(a.stderr, strings.TrimSpace(line)) // the answer, as a terminal would echo it
+				}
 				if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
 					return codeError{code: exitError, err: errors.New("restore cancelled: nothing was changed")}
 				}
