@@ -43,12 +43,20 @@ func usagef(format string, args ...any) error {
 }
 
 // unreachableError is a store that could not be opened or reached.
-type unreachableError struct{ err error }
+type unreachableError struct {
+	err error
+	msg string // if set, the message in place of err's
+}
 
-func (e unreachableError) Error() string { return e.err.Error() }
+func (e unreachableError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return e.err.Error()
+}
 func (e unreachableError) Unwrap() error { return e.err }
 
-// exitError carries an exit code of its own, with or without a message
+// codeError carries an exit code of its own, with or without a message
 // (diff's 1, a cancelled restore).
 type codeError struct {
 	code int

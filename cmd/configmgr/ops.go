@@ -117,7 +117,9 @@ stderr and skipped, as the library's Watch skips it. Ctrl-C ends the watch.`,
 				if !a.showSecrets {
 					doc = m.Redact(doc)
 				}
-				_, err = fmt.Fprintln(a.stdout, jsonText(orderLike(v, doc), false))
+				// In the stored key order (read again: the order only).
+				order := a.storedOrder(ctx, m, args[0])
+				_, err = fmt.Fprintln(a.stdout, jsonText(orderLike(order, doc), false))
 				return err
 			}
 			if err := print(live.Latest()); err != nil {

@@ -151,15 +151,15 @@ func (a *app) openStore(ctx context.Context, spec storeSpec, create bool) (confi
 		if create {
 			for _, d := range []string{spec.path, spec.backups} {
 				if err := os.MkdirAll(d, 0o755); err != nil {
-					return nil, unreachableError{err}
+					return nil, unreachableError{err: err}
 				}
 			}
 		} else if fi, err := os.Stat(spec.path); err != nil || !fi.IsDir() {
-			return nil, unreachableError{fmt.Errorf("store %s: no config directory %s", spec, spec.path)}
+			return nil, unreachableError{err: fmt.Errorf("store %s: no config directory %s", spec, spec.path)}
 		}
 		s, err := configmgr.NewFileStore(spec.path, spec.backups)
 		if err != nil {
-			return nil, unreachableError{err}
+			return nil, unreachableError{err: err}
 		}
 		return s, nil
 	case "sqlite":
@@ -167,11 +167,11 @@ func (a *app) openStore(ctx context.Context, spec storeSpec, create bool) (confi
 		if create {
 			opts = append(opts, sqlite.WithCreate())
 		} else if _, err := os.Stat(spec.path); err != nil {
-			return nil, unreachableError{fmt.Errorf("store %s: %w", spec, err)}
+			return nil, unreachableError{err: fmt.Errorf("store %s: %w", spec, err)}
 		}
 		s, err := sqlite.Open(spec.path, opts...)
 		if err != nil {
-			return nil, unreachableError{err}
+			return nil, unreachableError{err: err}
 		}
 		return s, nil
 	}
@@ -187,15 +187,19 @@ func (a *app) openStore(ctx context.Context, spec storeSpec, create bool) (confi
 		Logger:      zap.NewNop(),
 	})
 	if err != nil {
-		return nil, unreachableError{fmt.Errorf("store %s: %w", spec, err)}
+		return nil, unreachableError{err: fmt.Errorf("store %s: %w", spec, err)}
 	}
-	s, err := etcd.Open(client, spec.prefix)
+	var eopts []etcd.Option
+	if a.timeout > 0 {
+		eopts = append(eopts, etcd.WithTimeout(a.timeout))
+	}
+	s, err := etcd.Open(client, spec.prefix, eopts...)
 	if err != nil {
 		client.Close()
 		if errors.Is(err, etcd.ErrFormat) {
 			return nil, err
 		}
-		return nil, unreachableError{fmt.Errorf("store %s: %w", spec, err)}
+		return nil, unreachableError{err: fmt.Errorf("store %s: %w", spec, err)}
 	}
 	return closeBoth{s, client}, nil
 }
@@ -236,7 +240,7 @@ func (a *app) open(ctx context.Context, opts ...configmgr.Option) (*configmgr.Ma
 	if err != nil {
 		s.Close()
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, etcd.ErrUnavailable) {
-			return nil, unreachableError{err}
+			return nil, unreachableError{err: err, msg: fmt.Sprintf("store %s unreachable: %s", spec, strings.TrimPrefix(err.Error(), "configmgr: "))}
 		}
 		return nil, err
 	}

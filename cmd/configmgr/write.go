@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,7 +70,8 @@ func (a *app) setCmd() *cobra.Command {
 		Long: `Set the value at a JSON Pointer. VALUE is converted to the type the schema
 gives it: "set production /database/port 6543" stores the number 6543, "true"
 a boolean, "a,b" or a JSON array a list, JSON text an object. Objects on the
-way are made as needed. The new document is validated before it is written.`,
+way are made as needed. The new document is validated before it is written.
+A value that starts with "-" follows "--": set dev /offset -- -5.`,
 		Args:              cobra.ExactArgs(3),
 		ValidArgsFunction: a.completeEnvs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -282,6 +284,13 @@ func (a *app) schemaCmd() *cobra.Command {
 			s := m.Schema()
 			if s == nil {
 				return fmt.Errorf("the store has no schema: %w", configmgr.ErrNotFound)
+			}
+			if a.format() == "json" { // the text as stored
+				if !bytes.HasSuffix(s, []byte("\n")) {
+					s = append(s, '\n')
+				}
+				_, err := a.stdout.Write(s)
+				return err
 			}
 			v, err := parseOrdered(s)
 			if err != nil {
