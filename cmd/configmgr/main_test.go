@@ -58,8 +58,10 @@ func (g *guard) Fd() uintptr { return g.f.Fd() }
 
 // fakeEditor is $EDITOR for the scripts. On its Nth call it copies the file
 // it is given to $FAKE_EDITS/seen-N, then replaces it with $FAKE_EDITS/edit-N
-// if there is one (else leaves it unchanged), and runs $FAKE_EDITS/run-N
-// with sh if there is one (another writer, say).
+// if there is one (else leaves it unchanged), runs $FAKE_EDITS/run-N with
+// sh if there is one (another writer, say), and if there is a file
+// $FAKE_EDITS/interrupt-N, sends SIGINT to the configmgr that started it,
+// as Ctrl-C in the terminal would.
 func fakeEditor() {
 	dir := os.Getenv("FAKE_EDITS")
 	if dir == "" || len(os.Args) != 2 {
@@ -82,6 +84,38 @@ func fakeEditor() {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		must(cmd.Run())
 	}
+	if fileExists(filepath.Join(dir, fmt.Sprintf("interrupt-%d", n))) {
+		must(interruptConfigmgr())
+	}
+}
+
+// interruptConfigmgr sends SIGINT to the nearest ancestor process named
+// configmgr (the editor runs under sh -c).
+func interruptConfigmgr() error {
+	pid := os.Getppid()
+	for range 4 {
+		comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(string(comm)) == "configmgr" {
+			p, err := os.FindProcess(pid)
+			if err != nil {
+				return err
+			}
+			return p.Signal(os.Interrupt)
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return err
+		}
+		// pid (comm) state ppid ...
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if pid, err = strconv.Atoi(fields[1]); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("no configmgr among the editor's ancestors")
 }
 
 func must(err error) {
