@@ -132,6 +132,19 @@ func (a *app) writeFlags(c *cobra.Command) *cobra.Command {
 	return c
 }
 
+// withManager opens the Manager of --store, within --timeout, and calls fn
+// with it and the bounded context.
+func (a *app) withManager(ctx context.Context, fn func(ctx context.Context, m *configmgr.Manager) error) error {
+	ctx, cancel := a.bounded(ctx)
+	defer cancel()
+	m, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return fn(ctx, m)
+}
+
 // bounded returns ctx with the --timeout deadline.
 func (a *app) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	if a.timeout <= 0 {

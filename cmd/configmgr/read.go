@@ -19,29 +19,24 @@ func (a *app) envsCmd() *cobra.Command {
 		Short: "List the environments",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := a.bounded(cmd.Context())
-			defer cancel()
-			m, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			envs, err := m.EnvironmentsContext(ctx)
-			if err != nil {
-				return err
-			}
-			switch a.format() {
-			case "table", "raw":
-				for _, e := range envs {
-					fmt.Fprintln(a.stdout, e)
+			return a.withManager(cmd.Context(), func(ctx context.Context, m *configmgr.Manager) error {
+				envs, err := m.EnvironmentsContext(ctx)
+				if err != nil {
+					return err
 				}
-				return nil
-			}
-			list := make([]any, len(envs))
-			for i, e := range envs {
-				list[i] = e
-			}
-			return a.printValue(list)
+				switch a.format() {
+				case "table", "raw":
+					for _, e := range envs {
+						fmt.Fprintln(a.stdout, e)
+					}
+					return nil
+				}
+				list := make([]any, len(envs))
+				for i, e := range envs {
+					list[i] = e
+				}
+				return a.printValue(list)
+			})
 		},
 	}
 }
@@ -53,19 +48,14 @@ func (a *app) revisionCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeEnvs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := a.bounded(cmd.Context())
-			defer cancel()
-			m, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			_, rev, err := m.ReadRevisionContext(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, rev)
-			return nil
+			return a.withManager(cmd.Context(), func(ctx context.Context, m *configmgr.Manager) error {
+				_, rev, err := m.ReadRevisionContext(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, rev)
+				return nil
+			})
 		},
 	}
 }
@@ -171,52 +161,48 @@ its own; the exit code is 5 if any is invalid.`,
 			return a.envNames(cmd.Context()), cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := a.bounded(cmd.Context())
-			defer cancel()
-			m, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			if file != "" {
-				if len(args) > 0 {
-					return usagef("validate takes environments or --file, not both")
+			return a.withManager(cmd.Context(), func(ctx context.Context, m *configmgr.Manager) error {
+				if file != "" {
+					if len(args) > 0 {
+						return usagef("validate takes environments or --file, not both")
+					}
+					v, err := readInput(a.stdin, file)
+					if err != nil {
+						return err
+					}
+					if err := m.ValidateContext(ctx, toPlain(v)); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "%s: valid\n", file)
+					return nil
 				}
-				v, err := readInput(a.stdin, file)
-				if err != nil {
-					return err
+				envs := args
+				if len(envs) == 0 {
+					var err error
+					if envs, err = m.EnvironmentsContext(ctx); err != nil {
+						return err
+					}
 				}
-				if err := m.ValidateContext(ctx, toPlain(v)); err != nil {
-					return err
+				var worst error
+				for _, env := range envs {
+					_, err := m.ReadContext(ctx, env)
+					if err == nil {
+						fmt.Fprintf(a.stdout, "%s: valid\n", env)
+						continue
+					}
+					if ctx.Err() != nil {
+						return err
+					}
+					fmt.Fprintf(a.stdout, "%s: %s\n", env, strings.TrimPrefix(err.Error(), "configmgr: "))
+					if worst == nil || exitCode(err) == exitInvalid {
+						worst = err
+					}
 				}
-				fmt.Fprintf(a.stdout, "%s: valid\n", file)
+				if worst != nil {
+					return codeError{code: exitCode(worst)}
+				}
 				return nil
-			}
-			envs := args
-			if len(envs) == 0 {
-				if envs, err = m.EnvironmentsContext(ctx); err != nil {
-					return err
-				}
-			}
-			var worst error
-			for _, env := range envs {
-				_, err := m.ReadContext(ctx, env)
-				if err == nil {
-					fmt.Fprintf(a.stdout, "%s: valid\n", env)
-					continue
-				}
-				if ctx.Err() != nil {
-					return err
-				}
-				fmt.Fprintf(a.stdout, "%s: %s\n", env, strings.TrimPrefix(err.Error(), "configmgr: "))
-				if worst == nil || exitCode(err) == exitInvalid {
-					worst = err
-				}
-			}
-			if worst != nil {
-				return codeError{code: exitCode(worst)}
-			}
-			return nil
+			})
 		},
 	}
 	c.Flags().StringVarP(&file, "file", "f", "", "validate this JSON file (- for stdin) instead of stored environments")
@@ -398,58 +384,53 @@ replaced it.`,
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeEnvs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx, cancel := a.bounded(cmd.Context())
-			defer cancel()
-			m, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			env := args[0]
-			bs, err := m.BackupsContext(ctx, env)
-			if err != nil {
-				return err
-			}
-			if limit > 0 && len(bs) > limit {
-				bs = bs[:limit]
-			}
-			newer, err := a.version(ctx, m, env, "current")
-			if err != nil {
-				return err
-			}
-			type entry struct {
-				b       configmgr.Backup
-				changes []configmgr.Change
-			}
-			var list []entry
-			for _, b := range bs {
-				v, err := a.version(ctx, m, env, b.ID)
+			return a.withManager(cmd.Context(), func(ctx context.Context, m *configmgr.Manager) error {
+				env := args[0]
+				bs, err := m.BackupsContext(ctx, env)
 				if err != nil {
 					return err
 				}
-				list = append(list, entry{b, m.Compare(v, newer)})
-				newer = v
-			}
-			if f := a.format(); f == "json" || f == "yaml" {
-				out := []any{}
+				if limit > 0 && len(bs) > limit {
+					bs = bs[:limit]
+				}
+				newer, err := a.version(ctx, m, env, "current")
+				if err != nil {
+					return err
+				}
+				type entry struct {
+					b       configmgr.Backup
+					changes []configmgr.Change
+				}
+				var list []entry
+				for _, b := range bs {
+					v, err := a.version(ctx, m, env, b.ID)
+					if err != nil {
+						return err
+					}
+					list = append(list, entry{b, m.Compare(v, newer)})
+					newer = v
+				}
+				if f := a.format(); f == "json" || f == "yaml" {
+					out := []any{}
+					for _, e := range list {
+						o := &omap{vals: map[string]any{"id": e.b.ID, "time": e.b.Time.UTC().Format("2006-01-02T15:04:05.000000Z"),
+							"size": json.Number(fmt.Sprint(e.b.Size)), "changes": changesValue(e.changes)}, keys: []string{"id", "time", "size", "changes"}}
+						out = append(out, o)
+					}
+					return a.printValue(out)
+				}
+				var rows [][2]string
 				for _, e := range list {
-					o := &omap{vals: map[string]any{"id": e.b.ID, "time": e.b.Time.UTC().Format("2006-01-02T15:04:05.000000Z"),
-						"size": json.Number(fmt.Sprint(e.b.Size)), "changes": changesValue(e.changes)}, keys: []string{"id", "time", "size", "changes"}}
-					out = append(out, o)
+					rows = append(rows, [2]string{e.b.ID + "\t" + e.b.Time.UTC().Format("2006-01-02 15:04:05Z") + "\t" + fmt.Sprint(e.b.Size), summary(e.changes)})
 				}
-				return a.printValue(out)
-			}
-			var rows [][2]string
-			for _, e := range list {
-				rows = append(rows, [2]string{e.b.ID + "\t" + e.b.Time.UTC().Format("2006-01-02 15:04:05Z") + "\t" + fmt.Sprint(e.b.Size), summary(e.changes)})
-			}
-			if a.format() == "raw" { // tab-separated, no header: for scripts
-				for _, r := range rows {
-					fmt.Fprintf(a.stdout, "%s\t%s\n", r[0], r[1])
+				if a.format() == "raw" { // tab-separated, no header: for scripts
+					for _, r := range rows {
+						fmt.Fprintf(a.stdout, "%s\t%s\n", r[0], r[1])
+					}
+					return nil
 				}
-				return nil
-			}
-			return a.table([]string{"ID", "REPLACED", "SIZE", "CHANGE"}, rows)
+				return a.table([]string{"ID", "REPLACED", "SIZE", "CHANGE"}, rows)
+			})
 		},
 	}
 	c.Flags().IntVarP(&limit, "limit", "n", 0, "show at most this many backups (0: all)")

@@ -274,29 +274,24 @@ func (a *app) schemaCmd() *cobra.Command {
 		Short: "Print the store's JSON Schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := a.bounded(cmd.Context())
-			defer cancel()
-			m, err := a.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer m.Close()
-			s := m.Schema()
-			if s == nil {
-				return fmt.Errorf("the store has no schema: %w", configmgr.ErrNotFound)
-			}
-			if a.format() == "json" { // the text as stored
-				if !bytes.HasSuffix(s, []byte("\n")) {
-					s = append(s, '\n')
+			return a.withManager(cmd.Context(), func(ctx context.Context, m *configmgr.Manager) error {
+				s := m.Schema()
+				if s == nil {
+					return fmt.Errorf("the store has no schema: %w", configmgr.ErrNotFound)
 				}
-				_, err := a.stdout.Write(s)
-				return err
-			}
-			v, err := parseOrdered(s)
-			if err != nil {
-				return err
-			}
-			return a.printValue(v)
+				if a.format() == "json" { // the text as stored
+					if !bytes.HasSuffix(s, []byte("\n")) {
+						s = append(s, '\n')
+					}
+					_, err := a.stdout.Write(s)
+					return err
+				}
+				v, err := parseOrdered(s)
+				if err != nil {
+					return err
+				}
+				return a.printValue(v)
+			})
 		},
 	})
 	c.AddCommand(a.writeFlags(&cobra.Command{
