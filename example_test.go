@@ -376,3 +376,37 @@ func ExampleWithEnvOverrides() {
 	// /port comes from env APP_PORT
 	// /ttl comes from store
 }
+
+// A tool that takes a value typed by an operator converts it by the
+// schema, checks the edited document, and shows what would change, before
+// it writes anything.
+func ExampleManager_ParseValue() {
+	configDir, backupDir, cleanup := exampleDirs()
+	defer cleanup()
+	m, err := configmgr.New(configDir, backupDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+
+	doc, _ := m.Read("production")
+	edited, _ := m.Read("production")
+	port, err := m.ParseValue("/database/port", "6543") // the schema says integer
+	if err != nil {
+		log.Fatal(err)
+	}
+	edited["database"].(map[string]any)["port"] = port
+	edited["database"].(map[string]any)["password"] = "new-password"
+	if err := m.Validate(edited); err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range m.Compare(doc, edited) {
+		fmt.Println(c)
+	}
+	_, err = m.ParseValue("/database/port", "high")
+	fmt.Println(err)
+	// Output:
+	// /database/password: "[REDACTED]" -> "[REDACTED]"
+	// /database/port: 5432 -> 6543
+	// configmgr: parse: /database/port: the value is not of the schema's type integer
+}
