@@ -144,6 +144,7 @@ func params(dir string) testscript.Params {
 			"waitlines": waitLines,
 			"exits":     exits,
 			"setfrom":   setFrom,
+			"hassecret": hasSecret,
 		},
 	}
 }
@@ -172,6 +173,18 @@ func exits(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// hasSecret checks that a file holds the fixture's secret (with !, that it
+// does not), without the secret appearing in the script or its log:
+// hassecret FILE.
+func hasSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: hassecret FILE")
+	}
+	if has := strings.Contains(ts.ReadFile(args[0]), secretMarker); has == neg {
+		ts.Fatalf("%s: holds the secret: %v, want %v", args[0], has, !neg)
 	}
 }
 
