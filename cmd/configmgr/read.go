@@ -341,12 +341,14 @@ func (a *app) version(ctx context.Context, m *configmgr.Manager, env, which stri
 			return nil, err
 		}
 		data = d.Data
-	case configmgr.CheckBackupID(which) != nil || isFile(which):
+	case isFile(which):
 		v, err := readInput(a.stdin, which)
 		if err != nil {
 			return nil, err
 		}
 		return toPlain(v).(map[string]any), nil
+	case configmgr.CheckBackupID(which) != nil:
+		return nil, usagef("%q is neither current, a backup ID (see configmgr history %s) nor a file", which, env)
 	default:
 		hs, ok := m.Store().(configmgr.HistoryStore)
 		if !ok {
