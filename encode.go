@@ -1,0 +1,115 @@
+package configmgr
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// encodeDocument writes a tree as JSON with a 2-space indent and a final
+// newline, reusing the source text of keys and strings where it has it.
+func encodeDocument(v any) []byte {
+	var b bytes.Buffer
+	encodeValue(&b, v, 0)
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+func indent(b *bytes.Buffer, n int) {
+	b.WriteByte('\n')
+	for range n {
+		b.WriteString("  ")
+	}
+}
+
+func encodeValue(b *bytes.Buffer, v any, depth int) {
+	switch v := v.(type) {
+	case *object:
+		if len(v.members) == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, m := range v.members {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			indent(b, depth+1)
+			if m.rawKey != "" {
+				b.WriteString(m.rawKey)
+			} else {
+				writeString(b, m.key)
+			}
+			b.WriteString(": ")
+			encodeValue(b, m.val, depth+1)
+		}
+		indent(b, depth)
+		b.WriteByte('}')
+	case []any:
+		if len(v) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, e := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			indent(b, depth+1)
+			encodeValue(b, e, depth+1)
+		}
+		indent(b, depth)
+		b.WriteByte(']')
+	case jstring:
+		if v.raw != "" {
+			b.WriteString(v.raw)
+		} else {
+			writeString(b, v.s)
+		}
+	case json.Number:
+		b.WriteString(string(v))
+	case bool:
+		if v {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case nil:
+		b.WriteString("null")
+	default:
+		panic(fmt.Sprintf("configmgr: internal error: %T in document tree", v))
+	}
+}
+
+// writeString writes s as a JSON string with the fewest escapes: quote,
+// backslash and control characters only.
+func writeString(b *bytes.Buffer, s string) {
+	const hex = "0123456789abcdef"
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+}
