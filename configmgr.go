@@ -58,6 +58,7 @@ type entry struct {
 	rev   Revision
 	sch   *schemaState
 	tree  *object        // as stored
+	data  []byte         // as stored, for a write to keep its style
 	plain map[string]any // with environment overrides
 
 	loadOnce sync.Once
@@ -502,11 +503,11 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	if e != nil && e.rev == doc.Revision && e.sch == st {
 		return e, doc.Revision, nil
 	}
-	tree, err := m.parse(m.location(env), doc.Data)
+	tree, std, err := m.parseText(m.location(env), doc.Data)
 	if err != nil {
 		return nil, doc.Revision, err
 	}
-	data, eff := doc.Data, tree
+	data, eff := std, tree
 	if len(st.overrides) > 0 {
 		eff = applyOverrides(tree, st.overrides)
 		data = encodeDocument(eff)
@@ -514,7 +515,7 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	if err := validateWith(ctx, st, m.location(env), data); err != nil {
 		return nil, doc.Revision, err
 	}
-	e = &entry{rev: doc.Revision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}
+	e = &entry{rev: doc.Revision, sch: st, tree: tree, data: doc.Data, plain: plain(eff).(map[string]any)}
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
@@ -527,17 +528,28 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 // parse checks the size of a stored document and parses it. A duplicate
 // key inside a secret is not named.
 func (m *Manager) parse(source string, data []byte) (*object, error) {
+	tree, _, err := m.parseText(source, data)
+	return tree, err
+}
+
+// parseText is parse that also returns data as standard JSON (see
+// Manager.standard), for the validator.
+func (m *Manager) parseText(source string, data []byte) (*object, []byte, error) {
 	if int64(len(data)) > m.o.maxSize {
-		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
+		return nil, nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
 	}
-	tree, err := parseObject(data, source, true)
+	std, serr := m.standard(data)
+	if serr != nil {
+		return nil, nil, &DecodeError{Source: source, Err: serr}
+	}
+	tree, err := parseObject(std, source, true)
 	var dk *DuplicateKeyError
 	if errors.As(err, &dk) {
 		if p, cut := redactPointer(m.sch.Load().root, dk.Pointer); cut {
 			dk.Pointer, dk.Key = p, Redacted
 		}
 	}
-	return tree, err
+	return tree, std, err
 }
 
 // validateWith validates data against st's schema, giving up when ctx
@@ -754,14 +766,18 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			case source:
 				data, name = out.data, out.name
 			case *object:
-				data, writtenTree = encodeDocument(out), out
+				data, writtenTree = encodeLike(doc.Data, cur, out), out
 			default:
 				data = encodeDocument(out)
 			}
 			if int64(len(data)) > m.o.maxSize {
 				return nil, fmt.Errorf("%w: %s would be %d bytes, the limit is %d (WithMaxSize)", ErrTooLarge, name, len(data), m.o.maxSize)
 			}
-			if err := validateWith(ctx, st, name, data); err != nil {
+			std, err := m.standard(data)
+			if err != nil {
+				return nil, &DecodeError{Source: name, Err: err}
+			}
+			if err := validateWith(ctx, st, name, std); err != nil {
 				return nil, err
 			}
 			written = data
@@ -849,11 +865,11 @@ func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byt
 	}
 	if tree == nil {
 		var err error
-		if tree, err = parseObject(data, env, true); err != nil {
+		if tree, err = m.parse(env, data); err != nil {
 			return
 		}
 	}
-	e := &entry{rev: rev, sch: st, tree: tree, plain: plain(tree).(map[string]any)}
+	e := &entry{rev: rev, sch: st, tree: tree, data: data, plain: plain(tree).(map[string]any)}
 	m.mu.Lock()
 	if m.sch.Load() == st {
 		m.cache[env] = e
@@ -890,7 +906,7 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 		e, contended := m.cache[env], m.contended[env]
 		m.mu.Unlock()
 		if optimistic = attempt == 0 && expect == nil && e != nil && !contended; optimistic {
-			doc, pinned = Document{Revision: e.rev}, e.tree
+			doc, pinned = Document{Revision: e.rev, Data: e.data}, e.tree
 		} else if found != nil {
 			doc, found = *found, nil
 		} else {

@@ -10,19 +10,44 @@ import (
 // newline, reusing the source text of keys and strings where it has it.
 func encodeDocument(v any) []byte {
 	var b bytes.Buffer
-	encodeValue(&b, v, 0)
+	encodeValue(&b, v, &defaultLayout, 0)
 	b.WriteByte('\n')
 	return b.Bytes()
 }
 
-func indent(b *bytes.Buffer, n int) {
-	b.WriteByte('\n')
-	for range n {
-		b.WriteString("  ")
+// layout is how encodeValue lays out objects and arrays.
+type layout struct {
+	nl      string // the line ending
+	base    string // the indent of the line the value starts on
+	unit    string // one more level of indent
+	compact bool   // all on one line, no spaces
+}
+
+var defaultLayout = layout{nl: "\n", unit: "  "}
+
+// encodeIndented writes v for a line indented by base, nested levels one
+// unit further, lines ending in nl.
+func encodeIndented(b *bytes.Buffer, v any, nl, base, unit string) {
+	encodeValue(b, v, &layout{nl: nl, base: base, unit: unit}, 0)
+}
+
+// encodeCompact writes v on one line, with no spaces.
+func encodeCompact(b *bytes.Buffer, v any) {
+	encodeValue(b, v, &layout{compact: true}, 0)
+}
+
+func (l *layout) newline(b *bytes.Buffer, depth int) {
+	if l.compact {
+		return
+	}
+	b.WriteString(l.nl)
+	b.WriteString(l.base)
+	for range depth {
+		b.WriteString(l.unit)
 	}
 }
 
-func encodeValue(b *bytes.Buffer, v any, depth int) {
+func encodeValue(b *bytes.Buffer, v any, l *layout, depth int) {
 	switch v := v.(type) {
 	case *object:
 		if len(v.members) == 0 {
@@ -34,16 +59,20 @@ func encodeValue(b *bytes.Buffer, v any, depth int) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			indent(b, depth+1)
+			l.newline(b, depth+1)
 			if m.rawKey != "" {
 				b.WriteString(m.rawKey)
 			} else {
 				writeString(b, m.key)
 			}
-			b.WriteString(": ")
-			encodeValue(b, m.val, depth+1)
+			if l.compact {
+				b.WriteByte(':')
+			} else {
+				b.WriteString(": ")
+			}
+			encodeValue(b, m.val, l, depth+1)
 		}
-		indent(b, depth)
+		l.newline(b, depth)
 		b.WriteByte('}')
 	case []any:
 		if len(v) == 0 {
@@ -55,10 +84,10 @@ func encodeValue(b *bytes.Buffer, v any, depth int) {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			indent(b, depth+1)
-			encodeValue(b, e, depth+1)
+			l.newline(b, depth+1)
+			encodeValue(b, e, l, depth+1)
 		}
-		indent(b, depth)
+		l.newline(b, depth)
 		b.WriteByte(']')
 	case jstring:
 		if v.raw != "" {

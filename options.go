@@ -71,6 +71,7 @@ type options struct {
 	flagBind      map[string]string
 	ignoreEnv     bool // WithEnvOverrides ignores unknown variables
 	tagName       string
+	comments      bool // WithComments
 }
 
 // defaultMaxSize is the default of WithMaxSize and WithFileMaxSize.
@@ -127,6 +128,17 @@ func WithoutSchema() Option {
 // WithCompiler sets the engine that compiles and checks the schema. The
 // default is [GoJSONSchema] with no resources.
 func WithCompiler(c Compiler) Option { return optionFunc(func(o *options) { o.compiler = c }) }
+
+// WithComments lets documents hold comments and trailing commas, as JWCC
+// ("JSON With Commas and Comments", the format of VS Code's settings and
+// tsconfig.json) allows: "//" and "/* */" comments, and a comma after the
+// last member of an object or element of an array. Read, Load, Watch,
+// Diff, validation and Migrate see the standard JSON value; every write
+// keeps every comment in place (see the README). Without it, a document
+// with a comment is refused with a *[DecodeError] that gives the line and
+// column and names this option. The design document's Python and
+// JavaScript tools cannot read a file with comments.
+func WithComments() Option { return optionFunc(func(o *options) { o.comments = true }) }
 
 // WithReadOnly makes a Manager that only reads: it needs no backup
 // directory and creates nothing (no directory, lock file, schema or

@@ -52,9 +52,29 @@ func parseDocument(data []byte, source string, keepRaw bool) (any, error) {
 	v, err := p.document()
 	if err != nil {
 		line, col := lineCol(data, p.pos)
+		if hint := p.jwccHint(); hint != "" {
+			err = fmt.Errorf("%w: %s", err, hint)
+		}
 		return nil, &DecodeError{Source: source, Line: line, Column: col, Err: err}
 	}
 	return v, nil
+}
+
+// jwccHint says, if the parser stopped at a comment or a trailing comma,
+// that JSON has neither and which option accepts them; else "".
+func (p *parser) jwccHint() string {
+	const option = "; a Manager opened WithComments() accepts comments and trailing commas"
+	rest := p.data[p.pos:]
+	if bytes.HasPrefix(rest, []byte("//")) || bytes.HasPrefix(rest, []byte("/*")) {
+		return "a comment, which JSON does not allow" + option
+	}
+	if len(rest) > 0 && (rest[0] == '}' || rest[0] == ']') {
+		before := bytes.TrimRight(p.data[:p.pos], " \t\r\n")
+		if bytes.HasSuffix(before, []byte(",")) {
+			return "a trailing comma before it, which JSON does not allow" + option
+		}
+	}
+	return ""
 }
 
 // parseObject parses a document whose top level must be an object.
