@@ -1,7 +1,9 @@
 package configmgr_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/configmgr/configmgr"
+	"github.com/configmgr/configmgr/storetest"
 )
 
 // styleFiles are the hand-written files of testdata/styles: one document
@@ -117,5 +120,103 @@ func TestOneLineDiffEveryStyle(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommentsNeedTheOption: without WithComments, a comment or a trailing
+// comma is refused with an error naming the file, the line, the column and
+// the option; nothing is written.
+func TestCommentsNeedTheOption(t *testing.T) {
+	for _, c := range []struct{ text, line string }{
+		{"{\n  // a comment\n  \"a\": 1\n}\n", ":2:3: "},
+		{"{\n  \"a\": 1,\n}\n", ":3:1: "},
+		{"{\"a\": [1, 2,]}", ":1:13: "},
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "dev.json")
+		os.WriteFile(path, []byte(c.text), 0o600)
+		m, err := configmgr.New(dir, filepath.Join(dir, "b"), configmgr.WithoutSchema())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Read("dev")
+		var de *configmgr.DecodeError
+		if !errors.As(err, &de) || !strings.Contains(err.Error(), path+c.line) || !strings.Contains(err.Error(), "WithComments()") {
+			t.Errorf("Read of %q without WithComments: %v; want a *DecodeError at %s naming WithComments", c.text, err, c.line)
+		}
+		if err := m.Update("dev", map[string]any{"a": 2}); err == nil {
+			t.Errorf("Update of %q without WithComments succeeded", c.text)
+		}
+		if got := readFile(t, path); got != c.text {
+			t.Errorf("the file changed: %q", got)
+		}
+		m.Close()
+	}
+}
+
+// TestCommentsSeeStandardJSON: with WithComments, reads, Load, validation
+// and Diff see the standard value; Migrate to SQLite and back keeps every
+// byte, comments and all.
+func TestCommentsSeeStandardJSON(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("testdata", "styles", "commented.jsonc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	configDir := filepath.Join(dir, "config")
+	os.Mkdir(configDir, 0o755)
+	os.WriteFile(filepath.Join(configDir, "production.json"), src, 0o600)
+	schema := `{"type": "object", "properties": {"database": {"type": "object", "properties": {"port": {"type": "integer", "maximum": 65535}}}}}`
+	m, err := configmgr.New(configDir, filepath.Join(dir, "backups"), configmgr.WithSchema([]byte(schema)), configmgr.WithComments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	doc, err := m.Read("production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc["database"].(map[string]any)["port"]; got != json.Number("5432") {
+		t.Errorf("port = %v", got)
+	}
+	var cfg struct {
+		Cache struct {
+			TTL int `json:"ttl"`
+		} `json:"cache"`
+	}
+	if err := m.Load("production", &cfg); err != nil || cfg.Cache.TTL != 3600 {
+		t.Errorf("Load: %+v, %v", cfg, err)
+	}
+	var ve *configmgr.ValidationError
+	if err := m.Update("production", map[string]any{"database": map[string]any{"port": 70000}}); !errors.As(err, &ve) {
+		t.Errorf("an invalid update of a commented file: %v; want a *ValidationError", err)
+	}
+	if err := m.Update("production", map[string]any{"database": map[string]any{"port": 6543}}); err != nil {
+		t.Fatal(err)
+	}
+	bs, _ := m.Backups("production")
+	changes, err := m.Diff("production", bs[0].ID, "")
+	if err != nil || len(changes) != 1 || changes[0].String() != "/database/port: 5432 -> 6543" {
+		t.Errorf("Diff: %v, %v", changes, err)
+	}
+	if got := readFile(t, filepath.Join(configDir, "production.json")); !strings.Contains(got, `"port": 6543, // was 6432 until March`) {
+		t.Errorf("the comment beside the changed value moved:\n%s", got)
+	}
+
+	// Files -> memory -> files: the bytes, comments and all, survive.
+	mem := storetest.NewMemStore()
+	if _, err := configmgr.Migrate(context.Background(), mem, m.Store()); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(filepath.Join(dir, "back"), 0o755)
+	back, err := configmgr.NewFileStore(filepath.Join(dir, "back"), filepath.Join(dir, "back-backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := configmgr.Migrate(context.Background(), back, mem); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := readFile(t, filepath.Join(configDir, "production.json")), readFile(t, filepath.Join(dir, "back", "production.json")); a != b {
+		t.Errorf("after a round trip:\n%s\nwant\n%s", b, a)
 	}
 }

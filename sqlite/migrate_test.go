@@ -212,3 +212,55 @@ func TestQueries(t *testing.T) {
 		t.Fatalf("pointers and types: %v\nwant %s", got, want)
 	}
 }
+
+// TestCommentedDocuments: a document with comments and trailing commas
+// (WithComments) is stored as written, byte for byte, and the
+// config_values view still sees its values: SQLite's JSON functions read
+// JSON5, of which JWCC is a part.
+func TestCommentedDocuments(t *testing.T) {
+	commented, err := os.ReadFile(filepath.Join("..", "testdata", "styles", "commented.jsonc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "c.db")
+	m, err := sqlite.New(path, sqlite.WithCreate(), configmgr.WithoutSchema(), configmgr.WithComments())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s := m.Store().(*sqlite.Store)
+	ctx := t.Context()
+	if err := s.Import(ctx, configmgr.Snapshot{Env: "production", Data: commented}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Update("production", map[string]any{"cache": map[string]any{"ttl": 600}}); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.Get(ctx, "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(string(commented), `"ttl": 3600, // seconds`, `"ttl": 600, // seconds`, 1)
+	if string(doc.Data) != want {
+		t.Errorf("stored:\n%s\nwant:\n%s", doc.Data, want)
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT path, value FROM config_values WHERE env = 'production' AND type NOT IN ('object', 'array') ORDER BY path`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var p, v string
+		if err := rows.Scan(&p, &v); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p+"="+v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if w := "cache.enabled=1,cache.ttl=600,database.host=db.internal,database.port=5432,environment=production,legacy.mode=old"; strings.Join(got, ",") != w {
+		t.Errorf("config_values of a commented document: %v\nwant %s", got, w)
+	}
+}
