@@ -203,6 +203,27 @@ func TestCommentsSeeStandardJSON(t *testing.T) {
 		t.Errorf("the comment beside the changed value moved:\n%s", got)
 	}
 
+	// Watch sees the standard value of each new commented version.
+	type watched struct {
+		Database struct {
+			Port int `json:"port"`
+		} `json:"database"`
+	}
+	live, err := configmgr.Watch[watched](t.Context(), m, "production")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := live.Latest().Database.Port; got != 6543 {
+		t.Errorf("Watch: port %d", got)
+	}
+	if err := m.Update("production", map[string]any{"database": map[string]any{"port": 6544}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := live.Next(t.Context()); err != nil || got.Database.Port != 6544 {
+		t.Errorf("Watch after an update: %+v, %v", got, err)
+	}
+	live.Close()
+
 	// Files -> memory -> files: the bytes, comments and all, survive.
 	mem := storetest.NewMemStore()
 	if _, err := configmgr.Migrate(context.Background(), mem, m.Store()); err != nil {

@@ -263,4 +263,35 @@ func TestCommentedDocuments(t *testing.T) {
 	if w := "cache.enabled=1,cache.ttl=600,database.host=db.internal,database.port=5432,environment=production,legacy.mode=old"; strings.Join(got, ",") != w {
 		t.Errorf("config_values of a commented document: %v\nwant %s", got, w)
 	}
+
+	// Files -> SQLite -> files: the bytes, comments and all, survive.
+	dir := t.TempDir()
+	for _, d := range []string{"a", "b"} {
+		os.Mkdir(filepath.Join(dir, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(dir, "a", "production.json"), commented, 0o600)
+	files, err := configmgr.NewFileStore(filepath.Join(dir, "a"), filepath.Join(dir, "a-backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	db, err := sqlite.Open(filepath.Join(dir, "m.db"), sqlite.WithCreate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	back, err := configmgr.NewFileStore(filepath.Join(dir, "b"), filepath.Join(dir, "b-backups"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	if _, err := configmgr.Migrate(ctx, db, files); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := configmgr.Migrate(ctx, back, db); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "b", "production.json")); string(got) != string(commented) {
+		t.Errorf("after files -> SQLite -> files:\n%s\nwant\n%s", got, commented)
+	}
 }
