@@ -259,7 +259,8 @@ func allowedRegion(t *testing.T, old []byte, comments bool, patch string) (lo, h
 			}
 		}
 		start := v.StartOffset + 1 // after "{"
-		if i < 0 {                 // added at the end
+
+		if i < 0 { // added at the end
 			if len(obj.Members) > 0 {
 				start = obj.Members[len(obj.Members)-1].Value.EndOffset
 			}
