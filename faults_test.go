@@ -132,7 +132,7 @@ func TestTempFilesCleanedUp(t *testing.T) {
 	m.Write("dev", jsonRaw(devDoc))
 	m.Write("dev.json", jsonRaw(devDoc))
 	stale := []string{
-		filepath.Join(dir, ".dev.json.tmp-123"),
+		filepath.Join(dir, ".dev.json.tmp-w"), // the one temporary file of dev's writes
 		filepath.Join(bdir, ".dev.json.backup_20240120_100000.tmp-9"),
 	}
 	keep := []string{
@@ -149,6 +149,19 @@ func TestTempFilesCleanedUp(t *testing.T) {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s survived the next write", p)
 		}
+	}
+	// A symlink planted as the temporary file is removed, never written
+	// through.
+	outside := filepath.Join(t.TempDir(), "outside")
+	os.WriteFile(outside, []byte("untouched"), 0o600)
+	if err := os.Symlink(outside, stale[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "untouched" {
+		t.Errorf("the write went through a planted symlink: %q", got)
 	}
 	for _, p := range keep {
 		if _, err := os.Stat(p); err != nil {

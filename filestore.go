@@ -304,7 +304,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 			ids = append(ids, id)
 		}
 	}
-	if err := atomicfile.Write(s.path(env), data, perm, s.hook("config:")); err != nil {
+	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), data, perm, s.hook("config:")); err != nil {
 		if backup != "" && !errors.Is(err, atomicfile.ErrRenamed) {
 			// The backup copies the document that is still current: drop
 			// it, so that failed writes do not pile up backups.
@@ -399,12 +399,21 @@ func sortIDs(ids []string) []time.Time {
 	return times
 }
 
-// removeTemps removes what interrupted writes of env left behind, and
-// lists env's backups in the same pass (see listBackups). The caller holds
-// env's lock.
+// removeTemps removes what interrupted writes of env's backups left
+// behind, and lists env's backups in the same pass (see listBackups). The
+// caller holds env's lock.
 func (s *FileStore) removeTemps(env string) (ids []string, newest time.Time, err error) {
-	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == env+".json" })
+	// The document's own temporary file has a fixed name (see tempName),
+	// which the write replaces: the configuration directory, which grows
+	// with the environments, is not listed.
 	return s.listBackups(env, true)
+}
+
+// tempName is the temporary file of a write of env's document: one name,
+// since writes of env hold its lock, so that a write replaces what an
+// interrupted one left without listing the directory.
+func (s *FileStore) tempName(env string) string {
+	return "." + env + ".json" + atomicfile.TempMarker + "w"
 }
 
 // backupIDs lists the IDs of env's backups, in no particular order.
@@ -694,7 +703,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 		}
 		written = append(written, p)
 	}
-	if err := atomicfile.Write(s.path(env), snap.Data, s.opts.perm, s.hook("config:")); err != nil {
+	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), snap.Data, s.opts.perm, s.hook("config:")); err != nil {
 		if !errors.Is(err, atomicfile.ErrRenamed) {
 			return fail(err)
 		}

@@ -28,6 +28,16 @@ type Hook func(step string) error
 // except after a failed directory sync, when path already has the new
 // content but it may not survive a crash.
 func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
+	return WriteVia(path, "", data, perm, hook)
+}
+
+// WriteVia is Write through the temporary file tmp, a name in path's
+// directory, rather than a new random one: for a writer that holds a lock
+// on path, so that no other writes it at once, and that would otherwise
+// have to list the directory to find what an interrupted write left. A
+// file already at tmp (left by such a write) is removed first; tmp is
+// created exclusively, so a symlink planted there is never followed.
+func WriteVia(path, tmp string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -41,11 +51,11 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 	if err := step("create"); err != nil {
 		return &fs.PathError{Op: "create", Path: filepath.Join(dir, "."+name+TempMarker+"*"), Err: err}
 	}
-	f, err := os.CreateTemp(dir, "."+name+TempMarker+"*")
+	f, err := createTemp(dir, name, tmp)
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
+	tmp = f.Name()
 	closed := false
 	defer func() {
 		if err != nil {
@@ -103,6 +113,23 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 		return fmt.Errorf("%w: %w", ErrRenamed, pathError("sync", dir, err))
 	}
 	return nil
+}
+
+// createTemp creates the temporary file of a write of name in dir: fixed,
+// if not "", else a new random name.
+func createTemp(dir, name, fixed string) (*os.File, error) {
+	if fixed == "" {
+		return os.CreateTemp(dir, "."+name+TempMarker+"*")
+	}
+	p := filepath.Join(dir, fixed)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if err := os.Remove(p); err != nil {
+			return nil, err
+		}
+		f, err = os.OpenFile(p, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	}
+	return f, err
 }
 
 // ErrRenamed marks a failure after the rename: the new content is in place,
