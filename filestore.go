@@ -282,13 +282,23 @@ func (s *FileStore) hook(prefix string) atomicfile.Hook {
 // commit backs up the current document, writes the new one and rotates the
 // backups. The caller holds the environment's lock.
 func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMode, data []byte, keep int) error {
-	// One listing of the backup directory serves both the clean-up of
-	// interrupted writes and the IDs a new backup must follow.
-	ids, newest, listErr := s.removeTemps(env)
 	perm := s.opts.perm
 	var backup string
 	if policy, ok := s.retention(); ok {
 		keep = KeepAtLeast(keep, policy)
+	}
+	// A rotation needs env's backups listed: one listing serves it, the
+	// clean-up of interrupted backups and the ID a new backup must follow.
+	// Without a rotation (every backup kept) the ID follows the newest
+	// noted beside the backups, and no write lists a directory whose size
+	// grows with the history.
+	var ids []string
+	var newest time.Time
+	var listErr error
+	if keep > 0 {
+		ids, newest, listErr = s.removeTemps(env)
+	} else if exists && keep < 0 {
+		newest, listErr = s.newestBackup(env)
 	}
 	if exists {
 		perm = mode
@@ -296,9 +306,9 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 			if listErr != nil {
 				return fmt.Errorf("back up: %w", listErr)
 			}
-			id, _ := backupid.After(time.Now(), newest)
-			backup = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
-			if err := s.takeBackup(s.path(env), backup, cur.Data, perm); err != nil {
+			var err error
+			var id string
+			if backup, id, err = s.backUp(env, newest, cur.Data, perm); err != nil {
 				return fmt.Errorf("back up: %w", err)
 			}
 			ids = append(ids, id)
@@ -317,6 +327,60 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 		s.rotate(env, ids, keep)
 	}
 	return nil
+}
+
+// backUp keeps data, env's current document, as a new backup whose ID is
+// later than newest, and returns its path and ID. It notes the ID (see
+// newestBackup) before it takes the backup, so that the note is never
+// behind the newest backup there is. An ID that exists already (the clock
+// went back past the note) is passed over for a later one: no backup is
+// ever replaced.
+func (s *FileStore) backUp(env string, newest time.Time, data []byte, perm fs.FileMode) (string, string, error) {
+	now := time.Now()
+	for range 100 {
+		id, t := backupid.After(now, newest)
+		s.noteNewest(env, id)
+		path := filepath.Join(s.backupDir, s.backupPrefix(env)+id)
+		err := s.takeBackup(s.path(env), path, data, perm)
+		if !errors.Is(err, errBackupExists) {
+			return path, id, err
+		}
+		newest = t
+	}
+	return "", "", errors.New("no free backup ID after 100 tries")
+}
+
+// errBackupExists reports a backup ID in use.
+var errBackupExists = errors.New("backup exists")
+
+// newestFile is the note of the newest backup ID of env, in the backup
+// directory.
+func (s *FileStore) newestFile(env string) string {
+	return filepath.Join(s.backupDir, "."+env+".json.newest")
+}
+
+// noteNewest notes id as the newest backup ID of env. The note needs no
+// fsync: a note lost in a crash is found again by listing (see
+// newestBackup), and one left behind the backups only matters if the clock
+// also went back, which backUp survives.
+func (s *FileStore) noteNewest(env, id string) {
+	os.WriteFile(s.newestFile(env), []byte(id+"\n"), s.opts.perm)
+}
+
+// newestBackup returns the time of env's newest backup: from its note, or,
+// without one, by listing the backups (which also cleans up interrupted
+// ones), and then notes it.
+func (s *FileStore) newestBackup(env string) (time.Time, error) {
+	if data, err := os.ReadFile(s.newestFile(env)); err == nil {
+		if t, ok := backupid.Parse(strings.TrimSpace(string(data))); ok {
+			return t, nil
+		}
+	}
+	ids, newest, err := s.removeTemps(env)
+	if err == nil && len(ids) > 0 {
+		s.noteNewest(env, backupid.Format(newest))
+	}
+	return newest, err
 }
 
 // rotate deletes all but the newest keep of env's backups.
@@ -350,8 +414,15 @@ func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) e
 	if err == nil {
 		err = os.Link(src, dst)
 	}
+	if errors.Is(err, fs.ErrExist) {
+		return errBackupExists
+	}
 	if err != nil {
-		return atomicfile.Write(dst, data, perm, s.hook("backup:"))
+		if _, err := os.Lstat(dst); err == nil {
+			return errBackupExists
+		}
+		// One temporary file for env's backups, as for its document.
+		return atomicfile.WriteVia(dst, "."+filepath.Base(src)+".backup"+atomicfile.TempMarker+"w", data, perm, s.hook("backup:"))
 	}
 	if err := s.step("backup:syncsrc"); err != nil {
 		os.Remove(dst)
@@ -679,6 +750,9 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 		return &OpError{Op: "import", Env: env, Err: fmt.Errorf("%w: it exists already", ErrConflict)}
 	}
 	s.removeTemps(env) // the listing is not needed here
+	// The backups imported may be newer than the note of the newest: drop
+	// it, and the next write lists the backups.
+	os.Remove(s.newestFile(env))
 	var written []string
 	fail := func(err error) error {
 		for _, p := range written {

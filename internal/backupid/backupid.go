@@ -76,6 +76,9 @@ func After(now, newest time.Time) (string, time.Time) {
 	return t.UTC().Format(layout), t
 }
 
+// Format returns the ID that After makes for the time t.
+func Format(t time.Time) string { return t.UTC().Format(layout) }
+
 // Invalid returns an error wrapping sentinel (configmgr.ErrInvalidName)
 // for an ID that is not one, saying what IDs look like.
 func Invalid(sentinel error, id string) error {
