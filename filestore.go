@@ -448,26 +448,34 @@ func (s *FileStore) step(name string) error {
 // sortIDs sorts backup IDs newest first, and returns the time of each, in
 // the new order. Each ID is parsed once, not on every comparison.
 func sortIDs(ids []string) []time.Time {
+	times := make([]time.Time, len(ids))
+	for i, id := range ids {
+		times[i], _ = backupid.Parse(id)
+	}
+	sortByTime(ids, times)
+	return times
+}
+
+// sortByTime sorts backup IDs, with the time of each, newest first (by ID
+// where two times are equal, so that the order is total).
+func sortByTime(ids []string, times []time.Time) {
 	type entry struct {
 		id string
 		t  time.Time
 	}
 	es := make([]entry, len(ids))
-	for i, id := range ids {
-		t, _ := backupid.Parse(id)
-		es[i] = entry{id, t}
+	for i := range ids {
+		es[i] = entry{ids[i], times[i]}
 	}
-	slices.SortStableFunc(es, func(a, b entry) int {
+	slices.SortFunc(es, func(a, b entry) int {
 		if c := b.t.Compare(a.t); c != 0 {
 			return c
 		}
 		return strings.Compare(b.id, a.id)
 	})
-	times := make([]time.Time, len(es))
 	for i, e := range es {
 		ids[i], times[i] = e.id, e.t
 	}
-	return times
 }
 
 // removeTemps removes what interrupted writes of env's backups left
@@ -498,14 +506,20 @@ func (s *FileStore) backupIDs(env string) ([]string, error) {
 // writes of env's backups left behind, in the same listing (the caller then
 // holds env's lock).
 func (s *FileStore) listBackups(env string, clean bool) (ids []string, newest time.Time, err error) {
+	ids, _, newest, err = s.listBackupTimes(env, clean)
+	return ids, newest, err
+}
+
+// listBackupTimes is listBackups that also returns the time of each ID.
+func (s *FileStore) listBackupTimes(env string, clean bool) (ids []string, times []time.Time, newest time.Time, err error) {
 	d, err := os.Open(s.backupDir)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, time.Time{}, err
 	}
 	entries, err := d.ReadDir(-1) // unsorted: no order is needed
 	d.Close()
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, time.Time{}, err
 	}
 	prefix := s.backupPrefix(env)
 	for _, e := range entries {
@@ -524,13 +538,14 @@ func (s *FileStore) listBackups(env string, clean bool) (ids []string, newest ti
 		if id, ok := strings.CutPrefix(name, prefix); ok && e.Type().IsRegular() {
 			if t, ok := backupid.Parse(id); ok {
 				ids = append(ids, id)
+				times = append(times, t)
 				if t.After(newest) {
 					newest = t
 				}
 			}
 		}
 	}
-	return ids, newest, nil
+	return ids, times, newest, nil
 }
 
 // List implements [Store]: the names of the *.json files in the
@@ -563,23 +578,25 @@ func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 	if err := s.check(ctx, env); err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	ids, err := s.backupIDs(env)
+	ids, times, _, err := s.listBackupTimes(env, false)
 	if err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	times := sortIDs(ids)
+	sortByTime(ids, times)
+	names := make([]string, len(ids))
+	for i, id := range ids {
+		names[i] = s.backupPrefix(env) + id
+	}
+	sizes, err := sizesIn(ctx, s.backupDir, names)
+	if err != nil {
+		return nil, &OpError{Op: "backups", Env: env, Err: err}
+	}
 	out := make([]Backup, 0, len(ids))
 	for i, id := range ids {
-		if i%256 == 255 { // a long history: honour ctx while listing it
-			if err := ctx.Err(); err != nil {
-				return nil, &OpError{Op: "backups", Env: env, Err: err}
-			}
-		}
-		fi, err := os.Stat(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
-		if err != nil {
+		if sizes[i] < 0 {
 			continue // rotated away meanwhile
 		}
-		out = append(out, Backup{ID: id, Time: times[i], Size: fi.Size()})
+		out = append(out, Backup{ID: id, Time: times[i], Size: sizes[i]})
 	}
 	return out, nil
 }
