@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -110,7 +111,57 @@ type Store struct {
 	poll     time.Duration
 	writers  chan struct{} // one writer of this process at a time
 	closed   atomic.Bool
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the writes' statements, prepared once
 }
+
+// prepared returns query's statement for tx, prepared once for the Store
+// (and, by database/sql, once on each connection that runs it), so that a
+// write does not compile its SQL again every time.
+func (s *Store) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	st, ok := s.stmts[query]
+	if !ok {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, query); err != nil {
+			s.stmtMu.Unlock()
+			return nil, err
+		}
+		if s.stmts == nil {
+			s.stmts = map[string]*sql.Stmt{}
+		}
+		s.stmts[query] = st
+	}
+	s.stmtMu.Unlock()
+	return tx.StmtContext(ctx, st), nil
+}
+
+// queryRow is tx.QueryRowContext through a prepared statement.
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) rowScanner {
+	st, err := s.prepared(ctx, tx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// exec is tx.ExecContext through a prepared statement.
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	st, err := s.prepared(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, args...)
+	return err
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+// errRow is a row whose statement could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 var (
 	_ configmgr.UpdateStore  = (*Store)(nil)
@@ -507,13 +558,13 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 	err := s.write(ctx, "update", func(tx *sql.Tx) error {
 		var data string
 		var rev int64
-		err := tx.QueryRowContext(ctx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
+		err := s.queryRow(ctx, tx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
 		exists := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if opts.Schema != "" {
-			if have, err := schemaRevision(ctx, tx); err != nil {
+			if have, err := s.schemaRevision(ctx, tx); err != nil {
 				return err
 			} else if have != opts.Schema {
 				fnErr = fmt.Errorf("%w: the document was validated against another schema than %s's", configmgr.ErrSchemaChanged, s.path)
@@ -531,20 +582,19 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 		}
 		keep := opts.Keep
 		var policy string
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'retention'`).Scan(&policy); err == nil {
+		if err := s.queryRow(ctx, tx, `SELECT value FROM meta WHERE key = 'retention'`).Scan(&policy); err == nil {
 			if n, err := strconv.Atoi(policy); err == nil {
 				keep = configmgr.KeepAtLeast(keep, n)
 			}
 		}
 		if exists && keep != 0 {
-			if err := backup(ctx, tx, env, data, keep); err != nil {
+			if err := s.backup(ctx, tx, env, data, keep); err != nil {
 				return err
 			}
 		}
 		newRev = rev + 1
-		_, err = tx.ExecContext(ctx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
+		return s.exec(ctx, tx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
 			ON CONFLICT (env) DO UPDATE SET data = excluded.data, revision = excluded.revision`, env, string(next), newRev)
-		return err
 	})
 	if fnErr != nil {
 		return "", fnErr
@@ -557,23 +607,22 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 
 // backup keeps data as env's newest backup and drops all but the newest
 // keep (all are kept if keep is negative).
-func backup(ctx context.Context, tx *sql.Tx, env, data string, keep int) error {
+func (s *Store) backup(ctx context.Context, tx *sql.Tx, env, data string, keep int) error {
 	var newest []string
 	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
+	err := s.queryRow(ctx, tx, `SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
 	if err == nil {
 		newest = []string{id}
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
 	id, at := backupid.Next(time.Now(), newest)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
+	if err := s.exec(ctx, tx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
 		return err
 	}
 	if keep > 0 {
-		_, err := tx.ExecContext(ctx, `DELETE FROM backups WHERE env = ?1 AND id NOT IN
+		return s.exec(ctx, tx, `DELETE FROM backups WHERE env = ?1 AND id NOT IN
 			(SELECT id FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT ?2)`, env, keep)
-		return err
 	}
 	return nil
 }
@@ -688,7 +737,7 @@ func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]co
 		var old string
 		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&old)
 		if err == nil {
-			if err := backup(ctx, tx, "schema", old, -1); err != nil {
+			if err := s.backup(ctx, tx, "schema", old, -1); err != nil {
 				return err
 			}
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -739,9 +788,9 @@ func sameDocuments(ctx context.Context, tx *sql.Tx, docs map[string]configmgr.Re
 // schemaRevision returns the configmgr.SchemaRevision of the stored schema
 // ("" if there is none): the one SetSchema stored beside it, or, for a
 // schema stored before that, a hash of its text.
-func schemaRevision(ctx context.Context, tx *sql.Tx) (configmgr.Revision, error) {
+func (s *Store) schemaRevision(ctx context.Context, tx *sql.Tx) (configmgr.Revision, error) {
 	var rev string
-	err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_revision'`).Scan(&rev)
+	err := s.queryRow(ctx, tx, `SELECT value FROM meta WHERE key = 'schema_revision'`).Scan(&rev)
 	if err == nil {
 		return configmgr.Revision(rev), nil
 	}
@@ -888,6 +937,11 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.stmtMu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmtMu.Unlock()
 	return errors.Join(s.db.Close(), s.ro.Close())
 }
 
