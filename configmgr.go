@@ -512,10 +512,11 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 		eff = applyOverrides(tree, st.overrides)
 		data = encodeDocument(eff)
 	}
-	if err := validateWith(ctx, st, m.location(env), data); err != nil {
+	p := plain(eff).(map[string]any)
+	if err := validateWith(ctx, st, m.location(env), data, p); err != nil {
 		return nil, doc.Revision, err
 	}
-	e = &entry{rev: doc.Revision, sch: st, tree: tree, data: doc.Data, plain: plain(eff).(map[string]any)}
+	e = &entry{rev: doc.Revision, sch: st, tree: tree, data: doc.Data, plain: p}
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
@@ -556,7 +557,10 @@ func (m *Manager) parseText(source string, data []byte) (*object, []byte, error)
 // ends: a validator cannot be interrupted, so it runs on in the background
 // (bounded by the size and number limits) while the caller, and whatever
 // lock it holds, go free.
-func validateWith(ctx context.Context, st *schemaState, source string, data []byte) error {
+//
+// value, if not nil, is data already parsed (as plain makes it): a
+// validator that can take it (valueValidator) spares a second parse.
+func validateWith(ctx context.Context, st *schemaState, source string, data []byte, value any) error {
 	if st.validator == nil {
 		return nil
 	}
@@ -564,13 +568,17 @@ func validateWith(ctx context.Context, st *schemaState, source string, data []by
 		vs  []Violation
 		err error
 	}
+	validate := st.validator.Validate
+	if vv, ok := st.validator.(valueValidator); ok && value != nil {
+		validate = func(data []byte) ([]Violation, error) { return vv.validateValue(value, data) }
+	}
 	var r result
 	if ctx.Done() == nil {
-		r.vs, r.err = st.validator.Validate(data)
+		r.vs, r.err = validate(data)
 	} else {
 		ch := make(chan result, 1)
 		go func() {
-			vs, err := st.validator.Validate(data)
+			vs, err := validate(data)
 			ch <- result{vs, err}
 		}()
 		select {
@@ -697,7 +705,7 @@ func (m *Manager) UpdateFuncContext(ctx context.Context, env string, fn func(cfg
 			return nil, curErr
 		}
 		if !m.knownValid(env, st, cur) {
-			if err := validateWith(ctx, st, m.location(env), encodeDocument(cur)); err != nil {
+			if err := validateWith(ctx, st, m.location(env), encodeDocument(cur), nil); err != nil {
 				return nil, err
 			}
 		}
@@ -739,7 +747,8 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 	}
 	var err error
 	var written []byte
-	var writtenTree *object // the tree of written, when the Manager built it
+	var writtenTree *object         // the tree of written, when the Manager built it
+	var writtenPlain map[string]any // and its plain form
 	for attempt := 0; ; attempt++ {
 		st := m.sch.Load()
 		build := func(doc Document, pinned *object) ([]byte, error) {
@@ -761,12 +770,13 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			}
 			var data []byte
 			name := "the new version of " + m.location(env)
-			writtenTree = nil
+			writtenTree, writtenPlain = nil, nil
 			switch out := out.(type) {
 			case source:
 				data, name = out.data, out.name
 			case *object:
 				data, writtenTree = encodeLike(doc.Data, cur, out), out
+				writtenPlain = plain(out).(map[string]any)
 			default:
 				data = encodeDocument(out)
 			}
@@ -777,7 +787,11 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 			if err != nil {
 				return nil, &DecodeError{Source: name, Err: err}
 			}
-			if err := validateWith(ctx, st, name, std); err != nil {
+			var value any
+			if writtenPlain != nil {
+				value = writtenPlain
+			}
+			if err := validateWith(ctx, st, name, std, value); err != nil {
 				return nil, err
 			}
 			written = data
@@ -786,7 +800,7 @@ func (m *Manager) modify(ctx context.Context, op, env string, expect *Revision, 
 		var rev Revision
 		rev, err = m.storeWith(ctx, env, expect, st, build)
 		if err == nil {
-			m.remember(env, rev, st, written, writtenTree)
+			m.remember(env, rev, st, written, writtenTree, writtenPlain)
 		}
 		if !errors.Is(err, ErrSchemaChanged) || attempt == 5 {
 			break
@@ -859,7 +873,7 @@ func (m *Manager) changedCh(env string) <-chan struct{} {
 // parse).
 // It caches nothing under environment overrides, which a read validates
 // with the document.
-func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byte, tree *object) {
+func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byte, tree *object, p map[string]any) {
 	if len(st.overrides) > 0 || rev == "" {
 		return
 	}
@@ -868,8 +882,12 @@ func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byt
 		if tree, err = m.parse(env, data); err != nil {
 			return
 		}
+		p = nil
 	}
-	e := &entry{rev: rev, sch: st, tree: tree, data: data, plain: plain(tree).(map[string]any)}
+	if p == nil {
+		p = plain(tree).(map[string]any)
+	}
+	e := &entry{rev: rev, sch: st, tree: tree, data: data, plain: p}
 	m.mu.Lock()
 	if m.sch.Load() == st {
 		m.cache[env] = e

@@ -85,7 +85,7 @@ func (m *Manager) staleEntry(ctx context.Context, env string, storeErr error) (*
 		eff = applyOverrides(tree, st.overrides)
 		data2 = encodeDocument(eff)
 	}
-	if err := validateWith(ctx, st, source, data2); err != nil {
+	if err := validateWith(ctx, st, source, data2, nil); err != nil {
 		return nil, storeErr
 	}
 	e := &entry{rev: staleRevision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}

@@ -91,7 +91,7 @@ func (m *Manager) ValidateContext(ctx context.Context, doc any) error {
 	if _, ok := nv.(*object); !ok {
 		return opError("validate", "", ErrNotObject)
 	}
-	return opError("validate", "", validateWith(ctx, m.sch.Load(), "the document given", encodeDocument(nv)))
+	return opError("validate", "", validateWith(ctx, m.sch.Load(), "the document given", encodeDocument(nv), nil))
 }
 
 // Compare lists the changes from old to new, two documents as

@@ -118,7 +118,7 @@ func (m *Manager) checkAll(ctx context.Context, st *schemaState) (map[string]Rev
 			if len(st.overrides) > 0 {
 				data = encodeDocument(applyOverrides(tree, st.overrides))
 			}
-			err = validateWith(ctx, st, m.location(env), data)
+			err = validateWith(ctx, st, m.location(env), data, nil)
 		}
 		if err != nil {
 			sce.Failures[env] = err

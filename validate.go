@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xeipuuv/gojsonreference"
 	"github.com/xeipuuv/gojsonschema"
 )
 
@@ -133,8 +134,37 @@ type goValidator struct {
 // ambiguity against the document itself.
 const ctxSep = "\x1f"
 
+// valueValidator is a Validator that can also check a document already
+// parsed (as plain makes it: map[string]any, []any, string, json.Number,
+// bool, nil), sparing the second parse of a write or a first read; doc is
+// its text, for the places of violations.
+type valueValidator interface {
+	validateValue(value any, doc []byte) ([]Violation, error)
+}
+
 func (v *goValidator) Validate(doc []byte) ([]Violation, error) {
-	res, err := v.schema.Validate(gojsonschema.NewBytesLoader(doc))
+	return v.validate(gojsonschema.NewBytesLoader(doc), doc)
+}
+
+func (v *goValidator) validateValue(value any, doc []byte) ([]Violation, error) {
+	return v.validate(valueLoader{value}, doc)
+}
+
+// valueLoader hands gojsonschema a parsed document: gojsonschema decodes
+// documents into exactly the values plain makes.
+type valueLoader struct{ value any }
+
+func (l valueLoader) JsonSource() any        { return l.value }
+func (l valueLoader) LoadJSON() (any, error) { return l.value, nil }
+func (l valueLoader) LoaderFactory() gojsonschema.JSONLoaderFactory {
+	return gojsonschema.DefaultJSONLoaderFactory{}
+}
+func (l valueLoader) JsonReference() (gojsonreference.JsonReference, error) {
+	return gojsonreference.NewJsonReference("#")
+}
+
+func (v *goValidator) validate(loader gojsonschema.JSONLoader, doc []byte) ([]Violation, error) {
+	res, err := v.schema.Validate(loader)
 	if err != nil {
 		return nil, fmt.Errorf("validate: %v", err)
 	}
