@@ -142,3 +142,110 @@ func writeString(b *bytes.Buffer, s string) {
 	b.WriteString(s[start:])
 	b.WriteByte('"')
 }
+
+// isEncoding reports whether text is exactly what encodeDocument makes of
+// v, comparing as it walks, so that a document in another style is told
+// apart at its first difference, at no cost to speak of.
+func isEncoding(text []byte, v any) bool {
+	c := matcher{text: text, ok: true}
+	c.value(v, 0)
+	c.lit("\n")
+	return c.ok && c.pos == len(text)
+}
+
+// matcher walks a tree as encodeValue writes it with the default layout,
+// matching the text instead of writing it.
+type matcher struct {
+	text    []byte
+	pos     int
+	ok      bool
+	scratch bytes.Buffer
+}
+
+func (c *matcher) lit(s string) {
+	if !c.ok {
+		return
+	}
+	if len(c.text)-c.pos < len(s) || string(c.text[c.pos:c.pos+len(s)]) != s {
+		c.ok = false
+		return
+	}
+	c.pos += len(s)
+}
+
+func (c *matcher) newline(depth int) {
+	c.lit("\n")
+	for range depth {
+		c.lit("  ")
+	}
+}
+
+func (c *matcher) str(raw, s string) {
+	if raw != "" {
+		c.lit(raw)
+		return
+	}
+	c.scratch.Reset()
+	writeString(&c.scratch, s)
+	c.lit(c.scratch.String())
+}
+
+func (c *matcher) value(v any, depth int) {
+	if !c.ok {
+		return
+	}
+	switch v := v.(type) {
+	case *object:
+		if len(v.members) == 0 {
+			c.lit("{}")
+			return
+		}
+		c.lit("{")
+		for i, m := range v.members {
+			if i > 0 {
+				c.lit(",")
+			}
+			c.newline(depth + 1)
+			c.str(m.rawKey, m.key)
+			c.lit(": ")
+			c.value(m.val, depth+1)
+			if !c.ok {
+				return
+			}
+		}
+		c.newline(depth)
+		c.lit("}")
+	case []any:
+		if len(v) == 0 {
+			c.lit("[]")
+			return
+		}
+		c.lit("[")
+		for i, e := range v {
+			if i > 0 {
+				c.lit(",")
+			}
+			c.newline(depth + 1)
+			c.value(e, depth+1)
+			if !c.ok {
+				return
+			}
+		}
+		c.newline(depth)
+		c.lit("]")
+	case jstring:
+		c.str(v.raw, v.s)
+	case json.Number:
+		c.lit(string(v))
+	case bool:
+		if v {
+			c.lit("true")
+		} else {
+			c.lit("false")
+		}
+	case nil:
+		c.lit("null")
+	default:
+		c.ok = false
+	}
+}

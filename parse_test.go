@@ -65,3 +65,31 @@ func TestEncodeRoundTrip(t *testing.T) {
 		t.Fatalf("canonical escaping: %s", got)
 	}
 }
+
+// TestIsEncoding: isEncoding tells this package's own format from any
+// other, which restyle must handle.
+func TestIsEncoding(t *testing.T) {
+	own := "{\n  \"a\": 1,\n  \"b\": [\n    \"x\",\n    {}\n  ],\n  \"c\": {\n    \"d\": null\n  }\n}\n"
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{own, true},
+		{strings.TrimSuffix(own, "\n"), false},
+		{strings.ReplaceAll(own, "  ", "\t"), false},
+		{strings.ReplaceAll(own, "\n", "\r\n"), false},
+		{`{"a":1,"b":["x",{}],"c":{"d":null}}` + "\n", false},
+		{strings.Replace(own, `"a": 1`, `"a":1`, 1), false},
+	} {
+		tree, err := parseObject([]byte(c.text), "t", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := isEncoding([]byte(c.text), tree); got != c.want {
+			t.Errorf("isEncoding(%q) = %v, want %v", c.text, got, c.want)
+		}
+		if c.want && string(encodeDocument(tree)) != c.text {
+			t.Errorf("encodeDocument does not give %q back", c.text)
+		}
+	}
+}

@@ -69,6 +69,12 @@ func encodeLike(old []byte, cur, nv *object) []byte {
 	if len(old) == 0 || cur == nil {
 		return encodeDocument(nv)
 	}
+	// A document in this package's own format (as it writes new ones)
+	// needs no edits: its new version is encoded alike, sparing a parse of
+	// the old text. Another style is told at its first difference.
+	if isEncoding(old, cur) {
+		return encodeDocument(nv)
+	}
 	if out, ok := restyle(old, cur, nv); ok {
 		return out
 	}
