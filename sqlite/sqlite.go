@@ -556,24 +556,34 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 	var newRev int64
 	var fnErr error
 	err := s.write(ctx, "update", func(tx *sql.Tx) error {
-		var data string
-		var rev int64
-		err := s.queryRow(ctx, tx, `SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
-		exists := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		// One query reads what the write needs: the document, the
+		// schema's revision, the retention policy and env's newest backup.
+		var data, schemaRev, policy, newestID sql.NullString
+		var rev sql.NullInt64
+		err := s.queryRow(ctx, tx, `SELECT d.data, d.revision,
+				(SELECT value FROM meta WHERE key = 'schema_revision'),
+				(SELECT value FROM meta WHERE key = 'retention'),
+				(SELECT id FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT 1)
+			FROM (SELECT 1) LEFT JOIN documents AS d ON d.env = ?1`, env).Scan(&data, &rev, &schemaRev, &policy, &newestID)
+		if err != nil {
 			return err
 		}
+		exists := data.Valid
 		if opts.Schema != "" {
-			if have, err := s.schemaRevision(ctx, tx); err != nil {
-				return err
-			} else if have != opts.Schema {
+			have := configmgr.Revision(schemaRev.String)
+			if !schemaRev.Valid { // a database from before schema_revision
+				if have, err = s.schemaRevision(ctx, tx); err != nil {
+					return err
+				}
+			}
+			if have != opts.Schema {
 				fnErr = fmt.Errorf("%w: the document was validated against another schema than %s's", configmgr.ErrSchemaChanged, s.path)
 				return fnErr
 			}
 		}
 		var cur configmgr.Document
 		if exists {
-			cur = configmgr.Document{Data: []byte(data), Revision: revision(rev)}
+			cur = configmgr.Document{Data: []byte(data.String), Revision: revision(rev.Int64)}
 		}
 		next, err := fn(cur)
 		if err != nil {
@@ -581,18 +591,19 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 			return err
 		}
 		keep := opts.Keep
-		var policy string
-		if err := s.queryRow(ctx, tx, `SELECT value FROM meta WHERE key = 'retention'`).Scan(&policy); err == nil {
-			if n, err := strconv.Atoi(policy); err == nil {
-				keep = configmgr.KeepAtLeast(keep, n)
-			}
+		if n, err := strconv.Atoi(policy.String); policy.Valid && err == nil {
+			keep = configmgr.KeepAtLeast(keep, n)
 		}
 		if exists && keep != 0 {
-			if err := s.backup(ctx, tx, env, data, keep); err != nil {
+			var newest []string
+			if newestID.Valid {
+				newest = []string{newestID.String}
+			}
+			if err := s.addBackup(ctx, tx, env, data.String, keep, newest); err != nil {
 				return err
 			}
 		}
-		newRev = rev + 1
+		newRev = rev.Int64 + 1
 		return s.exec(ctx, tx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
 			ON CONFLICT (env) DO UPDATE SET data = excluded.data, revision = excluded.revision`, env, string(next), newRev)
 	})
@@ -616,13 +627,21 @@ func (s *Store) backup(ctx context.Context, tx *sql.Tx, env, data string, keep i
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	return s.addBackup(ctx, tx, env, data, keep, newest)
+}
+
+// addBackup is backup for a caller that has read env's newest backup ID
+// (newest, empty if there is none).
+func (s *Store) addBackup(ctx context.Context, tx *sql.Tx, env, data string, keep int, newest []string) error {
 	id, at := backupid.Next(time.Now(), newest)
 	if err := s.exec(ctx, tx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
 		return err
 	}
 	if keep > 0 {
-		return s.exec(ctx, tx, `DELETE FROM backups WHERE env = ?1 AND id NOT IN
-			(SELECT id FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT ?2)`, env, keep)
+		// The backups past the newest keep, found through the index on
+		// (env, taken_at, id): none to look at when there is none to drop.
+		return s.exec(ctx, tx, `DELETE FROM backups WHERE rowid IN
+			(SELECT rowid FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?2)`, env, keep)
 	}
 	return nil
 }
