@@ -55,3 +55,26 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// TestParseFastAgrees: the fast path reads every ID as time.Parse does,
+// and refuses what it refuses.
+func TestParseFastAgrees(t *testing.T) {
+	ids := []string{
+		"20261130_052034.123456789Z", "20240229_235959.999999999Z", "00010101_000000.000000000Z",
+		"20230229_120000.000000000Z", "20241301_000000.000000000Z", "20240101_240000.000000000Z",
+		"20240101_126000.000000000Z", "20240101_120060.000000000Z", "2024010a_120000.000000000Z",
+		"20240101-120000.000000000Z", "20240101_120000.00000000xZ", "20240131_120000.000000000Z",
+		"20240431_120000.000000000Z", "20240100_120000.000000000Z",
+	}
+	for _, id := range ids {
+		slow, serr := time.ParseInLocation(layout, id, time.UTC)
+		fast, ok := parseFast(id)
+		if ok != (serr == nil) || ok && !fast.Equal(slow) {
+			t.Errorf("%s: parseFast %v %v; time.Parse %v %v", id, fast, ok, slow, serr)
+		}
+		got, pok := Parse(id)
+		if pok != (serr == nil) || pok && !got.Equal(slow) {
+			t.Errorf("%s: Parse %v %v; time.Parse %v %v", id, got, pok, slow, serr)
+		}
+	}
+}
