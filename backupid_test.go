@@ -83,3 +83,26 @@ func TestKeepAllNotesNewest(t *testing.T) {
 		t.Errorf("after the note was lost: %v", bs)
 	}
 }
+
+// TestNewestNoteSymlink: a symlink planted as the note of the newest
+// backup ID is neither followed when read nor written through.
+func TestNewestNoteSymlink(t *testing.T) {
+	m, _, backupDir := newManager(t, true, configmgr.WithBackups(-1))
+	outside := filepath.Join(t.TempDir(), "outside")
+	os.WriteFile(outside, []byte("99991231_235959.999999999Z\n"), 0o600)
+	if err := os.Symlink(outside, filepath.Join(backupDir, ".dev.json.newest")); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 10 + i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "99991231_235959.999999999Z\n" {
+		t.Errorf("the note was written through a symlink: %q", got)
+	}
+	bs, _ := m.Backups("dev")
+	if len(bs) != 2 || bs[0].Time.Year() > 3000 {
+		t.Errorf("backups %v: the planted note was believed", bs)
+	}
+}

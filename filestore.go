@@ -362,16 +362,24 @@ func (s *FileStore) newestFile(env string) string {
 // noteNewest notes id as the newest backup ID of env. The note needs no
 // fsync: a note lost in a crash is found again by listing (see
 // newestBackup), and one left behind the backups only matters if the clock
-// also went back, which backUp survives.
+// also went back, which backUp survives. IDs are all of one length, so the
+// note is overwritten in place: truncating it would have ext4 flush it on
+// close (its guard for files replaced by truncation), at the cost of a
+// write. A planted symlink is not followed.
 func (s *FileStore) noteNewest(env, id string) {
-	os.WriteFile(s.newestFile(env), []byte(id+"\n"), s.opts.perm)
+	f, err := os.OpenFile(s.newestFile(env), os.O_WRONLY|os.O_CREATE|oNoFollow|oNonBlock, s.opts.perm)
+	if err != nil {
+		return
+	}
+	f.WriteAt([]byte(id+"\n"), 0)
+	f.Close()
 }
 
 // newestBackup returns the time of env's newest backup: from its note, or,
 // without one, by listing the backups (which also cleans up interrupted
 // ones), and then notes it.
 func (s *FileStore) newestBackup(env string) (time.Time, error) {
-	if data, err := os.ReadFile(s.newestFile(env)); err == nil {
+	if data, _, err := readRegular(s.newestFile(env), 64, true); err == nil {
 		if t, ok := backupid.Parse(strings.TrimSpace(string(data))); ok {
 			return t, nil
 		}
