@@ -209,7 +209,7 @@ func (p *parser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := o.index[key]; dup {
+		if o.find(key) >= 0 {
 			p.pos = keyPos
 			return nil, &DuplicateKeyError{Pointer: pointerOf(append(p.path, key)), Key: key}
 		}
@@ -225,8 +225,7 @@ func (p *parser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		o.index[key] = len(o.members)
-		o.members = append(o.members, member{key: key, rawKey: raw, val: v})
+		o.add(member{key: key, rawKey: raw, val: v})
 		p.skipSpace()
 		if p.pos >= len(p.data) {
 			return nil, errors.New("unexpected end of input, expected ',' or '}'")
@@ -296,12 +295,14 @@ func (p *parser) str() (string, string, error) {
 		i++
 	}
 	if i < len(p.data) && p.data[i] == '"' {
-		s := string(p.data[p.pos:i])
 		p.pos = i + 1
 		if p.keepRaw {
-			return s, string(p.data[start:p.pos]), nil
+			// One copy serves both: the value is the source less its
+			// quotes.
+			raw := string(p.data[start:p.pos])
+			return raw[1 : len(raw)-1], raw, nil
 		}
-		return s, "", nil
+		return string(p.data[start+1 : i]), "", nil
 	}
 	var b []byte
 	b = append(b, p.data[p.pos:i]...)

@@ -2,6 +2,7 @@ package configmgr
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -90,6 +91,49 @@ func TestIsEncoding(t *testing.T) {
 		}
 		if c.want && string(encodeDocument(tree)) != c.text {
 			t.Errorf("encodeDocument does not give %q back", c.text)
+		}
+	}
+}
+
+// TestObjectIndex: objects past indexFrom members keep a map from key to
+// position; lookups, additions, deletions and clones agree with the order
+// of the members, and a duplicate key is found at any size.
+func TestObjectIndex(t *testing.T) {
+	for _, n := range []int{3, indexFrom, indexFrom + 1, 40} {
+		o := newObject(0)
+		for i := range n {
+			o.set(fmt.Sprintf("k%d", i), i)
+		}
+		o.del("k1")
+		o.set("k0", "changed")
+		c := o.clone()
+		c.set("extra", true)
+		for i := range n {
+			v, ok := o.get(fmt.Sprintf("k%d", i))
+			switch {
+			case i == 1 && ok:
+				t.Errorf("n=%d: k1 survived its deletion", n)
+			case i == 0 && v != "changed", i > 1 && v != i:
+				t.Errorf("n=%d: k%d = %v", n, i, v)
+			}
+		}
+		for i, m := range o.members {
+			if o.find(m.key) != i {
+				t.Errorf("n=%d: find(%s) = %d, want %d", n, m.key, o.find(m.key), i)
+			}
+		}
+		if _, ok := o.get("extra"); ok {
+			t.Errorf("n=%d: a clone's addition reached the original", n)
+		}
+		var b strings.Builder
+		b.WriteByte('{')
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d": %d, `, i, i)
+		}
+		fmt.Fprintf(&b, `"k%d": 0}`, n-1)
+		var dk *DuplicateKeyError
+		if _, err := parseDocument([]byte(b.String()), "t", true); !errors.As(err, &dk) || dk.Key != fmt.Sprintf("k%d", n-1) {
+			t.Errorf("n=%d: duplicate key: %v", n, err)
 		}
 	}
 }

@@ -190,14 +190,15 @@ func diffText(tv *hujson.Value, ov, nv any, path []string, st textStyle, edits *
 			break
 		}
 		for i, om := range o.members {
-			if _, keep := n.index[om.key]; !keep {
+			j := n.find(om.key)
+			if j < 0 {
 				*edits = append(*edits, edit{op: "remove", path: pointerOf(append(path, om.key))})
 				continue
 			}
-			diffText(&to.Members[i].Value, om.val, n.members[n.index[om.key]].val, append(path, om.key), st, edits)
+			diffText(&to.Members[i].Value, om.val, n.members[j].val, append(path, om.key), st, edits)
 		}
 		for _, nm := range n.members {
-			if _, had := o.index[nm.key]; !had {
+			if o.find(nm.key) < 0 {
 				p := append(slices.Clip(path), nm.key)
 				*edits = append(*edits, edit{op: "add", path: pointerOf(p), value: styledText(nm.val, st, memberIndent(to, st, len(path))),
 					parent: pointerOf(path), key: nm.key})

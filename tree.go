@@ -24,46 +24,85 @@ type object struct {
 }
 
 func (o *object) get(key string) (any, bool) {
-	if i, ok := o.index[key]; ok {
+	if i := o.find(key); i >= 0 {
 		return o.members[i].val, true
 	}
 	return nil, false
 }
 
+// indexFrom is the size above which an object keeps a map from its keys to
+// their positions; a smaller one is searched in order, which is faster and
+// allocates nothing (most objects of a configuration are small).
+const indexFrom = 8
+
+// find returns the position of key, or -1.
+func (o *object) find(key string) int {
+	if o.index != nil {
+		if i, ok := o.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range o.members {
+		if o.members[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// add appends a member whose key the object does not have.
+func (o *object) add(m member) {
+	o.members = append(o.members, m)
+	switch {
+	case o.index != nil:
+		o.index[m.key] = len(o.members) - 1
+	case len(o.members) > indexFrom:
+		o.index = make(map[string]int, len(o.members))
+		for i, m := range o.members {
+			o.index[m.key] = i
+		}
+	}
+}
+
 // set replaces key's value in place or appends it.
 func (o *object) set(key string, val any) {
-	if i, ok := o.index[key]; ok {
+	if i := o.find(key); i >= 0 {
 		o.members[i].val = val
 		return
 	}
-	o.index[key] = len(o.members)
-	o.members = append(o.members, member{key: key, val: val})
+	o.add(member{key: key, val: val})
 }
 
 func (o *object) del(key string) {
-	i, ok := o.index[key]
-	if !ok {
+	i := o.find(key)
+	if i < 0 {
 		return
 	}
 	o.members = append(o.members[:i:i], o.members[i+1:]...)
-	delete(o.index, key)
-	for j := i; j < len(o.members); j++ {
-		o.index[o.members[j].key] = j
+	if o.index != nil {
+		delete(o.index, key)
+		for j := i; j < len(o.members); j++ {
+			o.index[o.members[j].key] = j
+		}
 	}
 }
 
 // clone copies the object's own members (not the values below them).
 func (o *object) clone() *object {
-	c := &object{members: make([]member, len(o.members)), index: make(map[string]int, len(o.members))}
+	c := &object{members: make([]member, len(o.members))}
 	copy(c.members, o.members)
-	for k, v := range o.index {
-		c.index[k] = v
+	if o.index != nil {
+		c.index = make(map[string]int, len(o.index))
+		for k, v := range o.index {
+			c.index[k] = v
+		}
 	}
 	return c
 }
 
 func newObject(n int) *object {
-	return &object{members: make([]member, 0, n), index: make(map[string]int, n)}
+	return &object{members: make([]member, 0, n)}
 }
 
 type jstring struct {
@@ -145,15 +184,13 @@ func align(nv, ov any) any {
 		}
 		out := newObject(len(n.members))
 		for _, om := range o.members {
-			if i, ok := n.index[om.key]; ok {
-				out.index[om.key] = len(out.members)
-				out.members = append(out.members, member{key: om.key, rawKey: om.rawKey, val: align(n.members[i].val, om.val)})
+			if i := n.find(om.key); i >= 0 {
+				out.add(member{key: om.key, rawKey: om.rawKey, val: align(n.members[i].val, om.val)})
 			}
 		}
 		for _, nm := range n.members {
-			if _, ok := out.index[nm.key]; !ok {
-				out.index[nm.key] = len(out.members)
-				out.members = append(out.members, nm)
+			if out.find(nm.key) < 0 {
+				out.add(nm)
 			}
 		}
 		return out
