@@ -241,3 +241,29 @@ func TestCommentsSeeStandardJSON(t *testing.T) {
 		t.Errorf("after a round trip:\n%s\nwant\n%s", b, a)
 	}
 }
+
+// TestWriteKeepsNumberText: a Write whose value for a number is the same
+// number in other words (1000 for 1e3, 0.5 for 5e-1) keeps the stored text,
+// in this package's own format and in another.
+func TestWriteKeepsNumberText(t *testing.T) {
+	for _, text := range []string{
+		"{\n  \"a\": 1e3,\n  \"b\": 1,\n  \"c\": 5e-1\n}\n", // this package's format
+		"{\"a\": 1e3, \"b\": 1, \"c\": 5e-1}\n",               // another
+	} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "dev.json")
+		os.WriteFile(path, []byte(text), 0o600)
+		m, err := configmgr.New(dir, filepath.Join(dir, "b"), configmgr.WithoutSchema())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Write("dev", map[string]any{"a": 1000, "b": 2, "c": 0.5}); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Replace(text, `"b": 1,`, `"b": 2,`, 1)
+		if got := readFile(t, path); got != want {
+			t.Errorf("after the write:\n%s\nwant\n%s", got, want)
+		}
+		m.Close()
+	}
+}

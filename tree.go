@@ -2,6 +2,7 @@ package configmgr
 
 import (
 	"bytes"
+	"encoding/json"
 )
 
 // The document tree keeps what a round trip through map[string]any loses:
@@ -173,8 +174,9 @@ func copyPlain(v any) any {
 }
 
 // align returns nv with its keys in ov's order (keys new in nv follow, in
-// nv's order) and with ov's source text for every string or key whose value
-// is unchanged, so that encoding it changes only the lines that differ.
+// nv's order) and with ov's source text for every string, number or key
+// whose value is unchanged, so that encoding it changes only the lines that
+// differ.
 func align(nv, ov any) any {
 	switch n := nv.(type) {
 	case *object:
@@ -210,6 +212,12 @@ func align(nv, ov any) any {
 		return a
 	case jstring:
 		if o, ok := ov.(jstring); ok && o.s == n.s {
+			return o
+		}
+		return n
+	case json.Number:
+		// The same number in other words (1e3 for 1000) keeps its text.
+		if o, ok := ov.(json.Number); ok && sameValue(o, n) {
 			return o
 		}
 		return n
