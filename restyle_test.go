@@ -248,7 +248,7 @@ func TestCommentsSeeStandardJSON(t *testing.T) {
 func TestWriteKeepsNumberText(t *testing.T) {
 	for _, text := range []string{
 		"{\n  \"a\": 1e3,\n  \"b\": 1,\n  \"c\": 5e-1\n}\n", // this package's format
-		"{\"a\": 1e3, \"b\": 1, \"c\": 5e-1}\n",               // another
+		"{\"a\": 1e3, \"b\": 1, \"c\": 5e-1}\n",             // another
 	} {
 		dir := t.TempDir()
 		path := filepath.Join(dir, "dev.json")
