@@ -296,7 +296,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	var newest time.Time
 	var listErr error
 	if keep > 0 {
-		ids, newest, listErr = s.removeTemps(env)
+		ids, newest, listErr = s.listBackups(env, true)
 	} else if exists && keep < 0 {
 		newest, listErr = s.newestBackup(env)
 	}
@@ -384,7 +384,7 @@ func (s *FileStore) newestBackup(env string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	ids, newest, err := s.removeTemps(env)
+	ids, newest, err := s.listBackups(env, true)
 	if err == nil && len(ids) > 0 {
 		s.noteNewest(env, backupid.Format(newest))
 	}
@@ -484,16 +484,6 @@ func sortByTime(ids []string, times []time.Time) {
 	for i, e := range es {
 		ids[i], times[i] = e.id, e.t
 	}
-}
-
-// removeTemps removes what interrupted writes of env's backups left
-// behind, and lists env's backups in the same pass (see listBackups). The
-// caller holds env's lock.
-func (s *FileStore) removeTemps(env string) (ids []string, newest time.Time, err error) {
-	// The document's own temporary file has a fixed name (see tempName),
-	// which the write replaces: the configuration directory, which grows
-	// with the environments, is not listed.
-	return s.listBackups(env, true)
 }
 
 // tempName is the temporary file of a write of env's document: one name,
@@ -774,7 +764,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	if _, err := os.Lstat(s.path(env)); err == nil {
 		return &OpError{Op: "import", Env: env, Err: fmt.Errorf("%w: it exists already", ErrConflict)}
 	}
-	s.removeTemps(env) // the listing is not needed here
+	s.listBackups(env, true) // for its clean-up of interrupted backups; the listing is not needed here
 	// The backups imported may be newer than the note of the newest: drop
 	// it, and the next write lists the backups.
 	os.Remove(s.newestFile(env))
