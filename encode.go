@@ -36,7 +36,14 @@ func encodeCompact(b *bytes.Buffer, v any) {
 	encodeValue(b, v, &layout{compact: true}, 0)
 }
 
-func (l *layout) newline(b *bytes.Buffer, depth int) {
+// sink is what encodeValue writes to: a bytes.Buffer, or a matcher that
+// compares instead.
+type sink interface {
+	WriteString(s string) (int, error)
+	WriteByte(c byte) error
+}
+
+func (l *layout) newline(b sink, depth int) {
 	if l.compact {
 		return
 	}
@@ -47,7 +54,7 @@ func (l *layout) newline(b *bytes.Buffer, depth int) {
 	}
 }
 
-func encodeValue(b *bytes.Buffer, v any, l *layout, depth int) {
+func encodeValue(b sink, v any, l *layout, depth int) {
 	switch v := v.(type) {
 	case *object:
 		if len(v.members) == 0 {
@@ -71,6 +78,9 @@ func encodeValue(b *bytes.Buffer, v any, l *layout, depth int) {
 				b.WriteString(": ")
 			}
 			encodeValue(b, m.val, l, depth+1)
+			if failed(b) {
+				return
+			}
 		}
 		l.newline(b, depth)
 		b.WriteByte('}')
@@ -86,6 +96,9 @@ func encodeValue(b *bytes.Buffer, v any, l *layout, depth int) {
 			}
 			l.newline(b, depth+1)
 			encodeValue(b, e, l, depth+1)
+			if failed(b) {
+				return
+			}
 		}
 		l.newline(b, depth)
 		b.WriteByte(']')
@@ -112,7 +125,7 @@ func encodeValue(b *bytes.Buffer, v any, l *layout, depth int) {
 
 // writeString writes s as a JSON string with the fewest escapes: quote,
 // backslash and control characters only.
-func writeString(b *bytes.Buffer, s string) {
+func writeString(b sink, s string) {
 	const hex = "0123456789abcdef"
 	b.WriteByte('"')
 	start := 0
@@ -144,108 +157,43 @@ func writeString(b *bytes.Buffer, s string) {
 }
 
 // isEncoding reports whether text is exactly what encodeDocument makes of
-// v, comparing as it walks, so that a document in another style is told
-// apart at its first difference, at no cost to speak of.
+// v, comparing as encodeValue walks, so that a document in another style is
+// told apart at its first difference, at no cost to speak of.
 func isEncoding(text []byte, v any) bool {
-	c := matcher{text: text, ok: true}
-	c.value(v, 0)
-	c.lit("\n")
+	c := &matcher{text: text, ok: true}
+	encodeValue(c, v, &defaultLayout, 0)
+	c.WriteByte('\n')
 	return c.ok && c.pos == len(text)
 }
 
-// matcher walks a tree as encodeValue writes it with the default layout,
-// matching the text instead of writing it.
+// matcher is a sink that matches text instead of writing it.
 type matcher struct {
-	text    []byte
-	pos     int
-	ok      bool
-	scratch bytes.Buffer
+	text []byte
+	pos  int
+	ok   bool
 }
 
-func (c *matcher) lit(s string) {
-	if !c.ok {
-		return
-	}
-	if len(c.text)-c.pos < len(s) || string(c.text[c.pos:c.pos+len(s)]) != s {
-		c.ok = false
-		return
-	}
-	c.pos += len(s)
-}
-
-func (c *matcher) newline(depth int) {
-	c.lit("\n")
-	for range depth {
-		c.lit("  ")
-	}
-}
-
-func (c *matcher) str(raw, s string) {
-	if raw != "" {
-		c.lit(raw)
-		return
-	}
-	c.scratch.Reset()
-	writeString(&c.scratch, s)
-	c.lit(c.scratch.String())
-}
-
-func (c *matcher) value(v any, depth int) {
-	if !c.ok {
-		return
-	}
-	switch v := v.(type) {
-	case *object:
-		if len(v.members) == 0 {
-			c.lit("{}")
-			return
-		}
-		c.lit("{")
-		for i, m := range v.members {
-			if i > 0 {
-				c.lit(",")
-			}
-			c.newline(depth + 1)
-			c.str(m.rawKey, m.key)
-			c.lit(": ")
-			c.value(m.val, depth+1)
-			if !c.ok {
-				return
-			}
-		}
-		c.newline(depth)
-		c.lit("}")
-	case []any:
-		if len(v) == 0 {
-			c.lit("[]")
-			return
-		}
-		c.lit("[")
-		for i, e := range v {
-			if i > 0 {
-				c.lit(",")
-			}
-			c.newline(depth + 1)
-			c.value(e, depth+1)
-			if !c.ok {
-				return
-			}
-		}
-		c.newline(depth)
-		c.lit("]")
-	case jstring:
-		c.str(v.raw, v.s)
-	case json.Number:
-		c.lit(string(v))
-	case bool:
-		if v {
-			c.lit("true")
-		} else {
-			c.lit("false")
-		}
-	case nil:
-		c.lit("null")
-	default:
+func (c *matcher) WriteString(s string) (int, error) {
+	if c.ok && len(c.text)-c.pos >= len(s) && string(c.text[c.pos:c.pos+len(s)]) == s {
+		c.pos += len(s)
+	} else {
 		c.ok = false
 	}
+	return len(s), nil
+}
+
+func (c *matcher) WriteByte(b byte) error {
+	if c.ok && c.pos < len(c.text) && c.text[c.pos] == b {
+		c.pos++
+	} else {
+		c.ok = false
+	}
+	return nil
+}
+
+// failed reports whether b is a matcher that has found a difference, so
+// that encodeValue stops walking.
+func failed(b sink) bool {
+	c, ok := b.(*matcher)
+	return ok && !c.ok
 }
