@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,5 +100,65 @@ func TestReadOnlyFileSystem(t *testing.T) {
 	}
 	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 1}}); !errors.Is(err, sqlite.ErrReadOnly) {
 		t.Fatalf("Update on a read-only file system = %v; want ErrReadOnly", err)
+	}
+}
+
+// TestWriteAfterDiskFull fills the file system under a database: the
+// Update that does not fit fails, leaving the document as it was, and,
+// once there is room again, the next Update goes through on the same
+// Manager (the write connection is not left inside a dead transaction).
+func TestWriteAfterDiskFull(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=2m"); err != nil {
+		t.Skipf("cannot mount a tmpfs to fill (%v)", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	data, err := os.ReadFile(sampleDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "config.db")
+	os.WriteFile(path, data, 0o600)
+	m, err := sqlite.New(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	before, err := m.Read("dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(dir, "filler")
+	f, err := os.Create(filler)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err = f.Write(make([]byte, 4096)); err == nil; _, err = f.Write(make([]byte, 4096)) {
+	}
+	f.Close()
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("filling the tmpfs ended with %v", err)
+	}
+	big := map[string]any{"features": map[string]any{}}
+	for i := range 4000 {
+		big["features"].(map[string]any)[fmt.Sprintf("feature_with_a_long_name_%04d", i)] = true
+	}
+	if err := m.Update("dev", big); err == nil || !strings.Contains(err.Error(), "full") {
+		t.Fatalf("an Update of 150 KB on a full disk = %v; want the disk full", err)
+	}
+	if after, err := m.Read("dev"); err != nil || !reflect.DeepEqual(after, before) {
+		t.Fatalf("after the failed Update, Read = %v, %v; want it unchanged", after, err)
+	}
+	os.Remove(filler)
+	if err := m.Update("dev", big); err != nil {
+		t.Fatalf("the Update once there is room = %v", err)
+	}
+	if err := m.Update("dev", map[string]any{"cache": map[string]any{"ttl": 7}}); err != nil {
+		t.Fatalf("the next Update = %v", err)
+	}
+	var check string
+	rawDB(t, path).QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	if check != "ok" {
+		t.Fatalf("integrity_check = %q", check)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -109,59 +108,9 @@ type Store struct {
 	path     string
 	busyPoll time.Duration
 	poll     time.Duration
-	writers  chan struct{} // one writer of this process at a time
+	writer   chan *writer // the connection for writes, one writer of this process at a time
 	closed   atomic.Bool
-
-	stmtMu sync.Mutex
-	stmts  map[string]*sql.Stmt // the writes' statements, prepared once
 }
-
-// prepared returns query's statement for tx, prepared once for the Store
-// (and, by database/sql, once on each connection that runs it), so that a
-// write does not compile its SQL again every time.
-func (s *Store) prepared(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	st, ok := s.stmts[query]
-	if !ok {
-		var err error
-		if st, err = s.db.PrepareContext(ctx, query); err != nil {
-			s.stmtMu.Unlock()
-			return nil, err
-		}
-		if s.stmts == nil {
-			s.stmts = map[string]*sql.Stmt{}
-		}
-		s.stmts[query] = st
-	}
-	s.stmtMu.Unlock()
-	return tx.StmtContext(ctx, st), nil
-}
-
-// queryRow is tx.QueryRowContext through a prepared statement.
-func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) rowScanner {
-	st, err := s.prepared(ctx, tx, query)
-	if err != nil {
-		return errRow{err}
-	}
-	return st.QueryRowContext(ctx, args...)
-}
-
-// exec is tx.ExecContext through a prepared statement.
-func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	st, err := s.prepared(ctx, tx, query)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
-type rowScanner interface{ Scan(dest ...any) error }
-
-// errRow is a row whose statement could not be prepared.
-type errRow struct{ err error }
-
-func (r errRow) Scan(...any) error { return r.err }
 
 var (
 	_ configmgr.UpdateStore  = (*Store)(nil)
@@ -274,16 +223,19 @@ func open(path, abs string, o options) (*Store, error) {
 	if o.readOnly {
 		rw = ro
 	}
-	s := &Store{path: path, busyPoll: o.busyPoll, poll: o.watchPoll, writers: make(chan struct{}, 1)}
+	s := &Store{path: path, busyPoll: o.busyPoll, poll: o.watchPoll, writer: make(chan *writer, 1)}
+	s.writer <- &writer{}
 	var err error
 	if s.db, err = sql.Open(driverName, uri+rw); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
 	if err := s.init(o.readOnly); err != nil {
+		s.closeWriter()
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	if s.ro, err = sql.Open(driverName, uri+ro); err != nil {
+		s.closeWriter()
 		s.db.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
@@ -414,13 +366,16 @@ func (s *Store) init(readOnly bool) error {
 	case readOnly:
 		return fmt.Errorf("%w: the database is empty and opened read-only", ErrFormat)
 	}
-	return s.write(ctx, "create tables", func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+	err = s.write(ctx, func(t txn) error {
+		if err := t.script(ddl); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('format_version', ?)`, strconv.Itoa(formatVersion))
-		return err
+		return t.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('format_version', ?)`, strconv.Itoa(formatVersion))
 	})
+	if err != nil {
+		return driverError(err)
+	}
+	return nil
 }
 
 // DB returns a read-only handle on the database, for SQL queries such as
@@ -480,44 +435,6 @@ const (
 	codeReadOnly = 8
 )
 
-// write runs fn in a BEGIN IMMEDIATE transaction, waiting for the
-// database's write lock as long as ctx allows.
-func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	select {
-	case s.writers <- struct{}{}:
-		defer func() { <-s.writers }()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	for {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if isBusy(err) {
-				continue // SQLite's busy handler waited busyPoll already
-			}
-			return driverError(err)
-		}
-		if err := fn(tx); err != nil {
-			tx.Rollback()
-			return err
-		}
-		err = tx.Commit()
-		if err != nil && isBusy(err) && ctx.Err() == nil {
-			continue
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return driverError(err)
-		}
-		return nil
-	}
-}
-
 // Get implements [configmgr.Store].
 func (s *Store) Get(ctx context.Context, env string) (configmgr.Document, error) {
 	if err := s.check(ctx, "get", env); err != nil {
@@ -555,16 +472,19 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 	}
 	var newRev int64
 	var fnErr error
-	err := s.write(ctx, "update", func(tx *sql.Tx) error {
+	err := s.write(ctx, func(t txn) error {
 		// One query reads what the write needs: the document, the
 		// schema's revision, the retention policy and env's newest backup.
 		var data, schemaRev, policy, newestID sql.NullString
 		var rev sql.NullInt64
-		err := s.queryRow(ctx, tx, `SELECT d.data, d.revision,
+		err := t.queryRow(`SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		err = t.queryRow(`SELECT
 				(SELECT value FROM meta WHERE key = 'schema_revision'),
 				(SELECT value FROM meta WHERE key = 'retention'),
-				(SELECT id FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT 1)
-			FROM (SELECT 1) LEFT JOIN documents AS d ON d.env = ?1`, env).Scan(&data, &rev, &schemaRev, &policy, &newestID)
+				(SELECT id FROM backups WHERE env = CAST(? AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT 1)`, env).Scan(&schemaRev, &policy, &newestID)
 		if err != nil {
 			return err
 		}
@@ -572,7 +492,7 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 		if opts.Schema != "" {
 			have := configmgr.Revision(schemaRev.String)
 			if !schemaRev.Valid { // a database from before schema_revision
-				if have, err = s.schemaRevision(ctx, tx); err != nil {
+				if have, err = schemaRevision(t); err != nil {
 					return err
 				}
 			}
@@ -599,12 +519,12 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 			if newestID.Valid {
 				newest = []string{newestID.String}
 			}
-			if err := s.addBackup(ctx, tx, env, data.String, keep, newest); err != nil {
+			if err := addBackup(t, env, data.String, keep, newest); err != nil {
 				return err
 			}
 		}
 		newRev = rev.Int64 + 1
-		return s.exec(ctx, tx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
+		return t.exec(`INSERT INTO documents (env, data, revision) VALUES (?, ?, ?)
 			ON CONFLICT (env) DO UPDATE SET data = excluded.data, revision = excluded.revision`, env, string(next), newRev)
 	})
 	if fnErr != nil {
@@ -618,30 +538,30 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 
 // backup keeps data as env's newest backup and drops all but the newest
 // keep (all are kept if keep is negative).
-func (s *Store) backup(ctx context.Context, tx *sql.Tx, env, data string, keep int) error {
+func backup(t txn, env, data string, keep int) error {
 	var newest []string
 	var id string
-	err := s.queryRow(ctx, tx, `SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
+	err := t.queryRow(`SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
 	if err == nil {
 		newest = []string{id}
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	return s.addBackup(ctx, tx, env, data, keep, newest)
+	return addBackup(t, env, data, keep, newest)
 }
 
 // addBackup is backup for a caller that has read env's newest backup ID
 // (newest, empty if there is none).
-func (s *Store) addBackup(ctx context.Context, tx *sql.Tx, env, data string, keep int, newest []string) error {
+func addBackup(t txn, env, data string, keep int, newest []string) error {
 	id, at := backupid.Next(time.Now(), newest)
-	if err := s.exec(ctx, tx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
+	if err := t.exec(`INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, id, at.UnixNano(), data); err != nil {
 		return err
 	}
 	if keep > 0 {
 		// The backups past the newest keep, found through the index on
 		// (env, taken_at, id): none to look at when there is none to drop.
-		return s.exec(ctx, tx, `DELETE FROM backups WHERE rowid IN
-			(SELECT rowid FROM backups WHERE env = ?1 ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?2)`, env, keep)
+		return t.exec(`DELETE FROM backups WHERE rowid IN
+			(SELECT rowid FROM backups WHERE env = CAST(?1 AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET CAST(?2 AS INTEGER))`, env, keep)
 	}
 	return nil
 }
@@ -747,24 +667,23 @@ func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]co
 		return err
 	}
 	var conflict error
-	err := s.write(ctx, "set schema", func(tx *sql.Tx) error {
+	err := s.write(ctx, func(t txn) error {
 		if docs != nil {
-			if conflict = sameDocuments(ctx, tx, docs); conflict != nil {
+			if conflict = sameDocuments(t, docs); conflict != nil {
 				return conflict
 			}
 		}
 		var old string
-		err := tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&old)
+		err := t.queryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&old)
 		if err == nil {
-			if err := s.backup(ctx, tx, "schema", old, -1); err != nil {
+			if err := backup(t, "schema", old, -1); err != nil {
 				return err
 			}
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('schema', ?1), ('schema_revision', ?2)
+		return t.exec(`INSERT INTO meta (key, value) VALUES ('schema', ?1), ('schema_revision', ?2)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, string(schema), string(configmgr.SchemaRevision(schema)))
-		return err
 	})
 	if conflict != nil {
 		return configmgr.NewStoreError("sqlite", "set schema", "", conflict)
@@ -777,8 +696,8 @@ func (s *Store) setSchema(ctx context.Context, schema []byte, docs map[string]co
 
 // sameDocuments returns an error wrapping configmgr.ErrConflict unless the
 // stored environments and their revisions are exactly docs.
-func sameDocuments(ctx context.Context, tx *sql.Tx, docs map[string]configmgr.Revision) error {
-	rows, err := tx.QueryContext(ctx, `SELECT env, revision FROM documents`)
+func sameDocuments(t txn, docs map[string]configmgr.Revision) error {
+	rows, err := t.query(`SELECT env, revision FROM documents`)
 	if err != nil {
 		return err
 	}
@@ -807,9 +726,9 @@ func sameDocuments(ctx context.Context, tx *sql.Tx, docs map[string]configmgr.Re
 // schemaRevision returns the configmgr.SchemaRevision of the stored schema
 // ("" if there is none): the one SetSchema stored beside it, or, for a
 // schema stored before that, a hash of its text.
-func (s *Store) schemaRevision(ctx context.Context, tx *sql.Tx) (configmgr.Revision, error) {
+func schemaRevision(t txn) (configmgr.Revision, error) {
 	var rev string
-	err := s.queryRow(ctx, tx, `SELECT value FROM meta WHERE key = 'schema_revision'`).Scan(&rev)
+	err := t.queryRow(`SELECT value FROM meta WHERE key = 'schema_revision'`).Scan(&rev)
 	if err == nil {
 		return configmgr.Revision(rev), nil
 	}
@@ -817,7 +736,7 @@ func (s *Store) schemaRevision(ctx context.Context, tx *sql.Tx) (configmgr.Revis
 		return "", err
 	}
 	var schema string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema)
+	err = t.queryRow(`SELECT value FROM meta WHERE key = 'schema'`).Scan(&schema)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -853,10 +772,9 @@ func (s *Store) SetRetention(ctx context.Context, keep int) error {
 	if n, ok, err := s.Retention(ctx); err == nil && ok && n == keep {
 		return nil
 	}
-	err := s.write(ctx, "set retention", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('retention', ?)
+	err := s.write(ctx, func(t txn) error {
+		return t.exec(`INSERT INTO meta (key, value) VALUES ('retention', ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, strconv.Itoa(keep))
-		return err
 	})
 	if err != nil {
 		return configmgr.NewStoreError("sqlite", "set retention", "", driverError(err))
@@ -877,26 +795,25 @@ func (s *Store) Import(ctx context.Context, snap configmgr.Snapshot) error {
 		}
 	}
 	var conflict error
-	err := s.write(ctx, "import", func(tx *sql.Tx) error {
+	err := s.write(ctx, func(t txn) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM documents WHERE env = ?`, env).Scan(&n); err != nil {
+		if err := t.queryRow(`SELECT count(*) FROM documents WHERE env = ?`, env).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			conflict = configmgr.NewStoreError("sqlite", "import", env, fmt.Errorf("%w: it exists already", configmgr.ErrConflict))
 			return conflict
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM backups WHERE env = ?`, env); err != nil {
+		if err := t.exec(`DELETE FROM backups WHERE env = ?`, env); err != nil {
 			return err
 		}
 		for _, b := range snap.Backups {
 			at, _ := backupid.Parse(b.ID)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, b.ID, at.UnixNano(), string(b.Data)); err != nil {
+			if err := t.exec(`INSERT INTO backups (env, id, taken_at, data) VALUES (?, ?, ?, ?)`, env, b.ID, at.UnixNano(), string(b.Data)); err != nil {
 				return err
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO documents (env, data, revision) VALUES (?, ?, 1)`, env, string(snap.Data))
-		return err
+		return t.exec(`INSERT INTO documents (env, data, revision) VALUES (?, ?, 1)`, env, string(snap.Data))
 	})
 	if conflict != nil {
 		return conflict
@@ -956,12 +873,20 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	s.stmtMu.Lock()
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.stmtMu.Unlock()
+	s.closeWriter()
 	return errors.Join(s.db.Close(), s.ro.Close())
+}
+
+// closeWriter closes the writer's connection, or, if a write has it, lets
+// that write close it when it ends (it sees s.closed).
+func (s *Store) closeWriter() {
+	s.closed.Store(true)
+	select {
+	case w := <-s.writer:
+		w.close()
+		s.writer <- w
+	default:
+	}
 }
 
 // New returns a [configmgr.Manager] over the database at path: the SQLite
