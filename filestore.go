@@ -71,6 +71,8 @@ type FileStore struct {
 	cache  map[string]statEntry
 	schema statEntry // schema.json's revision by its stat
 	watch  *dirWatch // started by the first Watch
+
+	sizes backupSizes // of the backups Backups has listed
 }
 
 // statEntry remembers a file's content by the key of its last stat, so that
@@ -453,36 +455,17 @@ func (s *FileStore) step(name string) error {
 	return s.opts.hook(name)
 }
 
-// sortIDs sorts backup IDs newest first, and returns the time of each, in
-// the new order. Each ID is parsed once, not on every comparison.
-func sortIDs(ids []string) []time.Time {
-	times := make([]time.Time, len(ids))
+// sortIDs sorts backup IDs newest first. Each ID is parsed once, not on
+// every comparison.
+func sortIDs(ids []string) {
+	es := make([]backupEntry, len(ids))
 	for i, id := range ids {
-		times[i], _ = backupid.Parse(id)
+		es[i].id = id
+		es[i].t, _ = backupid.Parse(id)
 	}
-	sortByTime(ids, times)
-	return times
-}
-
-// sortByTime sorts backup IDs, with the time of each, newest first (by ID
-// where two times are equal, so that the order is total).
-func sortByTime(ids []string, times []time.Time) {
-	type entry struct {
-		id string
-		t  time.Time
-	}
-	es := make([]entry, len(ids))
-	for i := range ids {
-		es[i] = entry{ids[i], times[i]}
-	}
-	slices.SortFunc(es, func(a, b entry) int {
-		if c := b.t.Compare(a.t); c != 0 {
-			return c
-		}
-		return strings.Compare(b.id, a.id)
-	})
+	sortNewestFirst(es)
 	for i, e := range es {
-		ids[i], times[i] = e.id, e.t
+		ids[i] = e.id
 	}
 }
 
@@ -504,46 +487,12 @@ func (s *FileStore) backupIDs(env string) ([]string, error) {
 // writes of env's backups left behind, in the same listing (the caller then
 // holds env's lock).
 func (s *FileStore) listBackups(env string, clean bool) (ids []string, newest time.Time, err error) {
-	ids, _, newest, err = s.listBackupTimes(env, clean)
+	es, newest, err := s.listBackupEntries(env, clean)
+	ids = make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.id
+	}
 	return ids, newest, err
-}
-
-// listBackupTimes is listBackups that also returns the time of each ID.
-func (s *FileStore) listBackupTimes(env string, clean bool) (ids []string, times []time.Time, newest time.Time, err error) {
-	d, err := os.Open(s.backupDir)
-	if err != nil {
-		return nil, nil, time.Time{}, err
-	}
-	entries, err := d.ReadDir(-1) // unsorted: no order is needed
-	d.Close()
-	if err != nil {
-		return nil, nil, time.Time{}, err
-	}
-	prefix := s.backupPrefix(env)
-	for _, e := range entries {
-		name := e.Name()
-		if clean && strings.HasPrefix(name, ".") {
-			// A temporary file: .<prefix><ID>.tmp-<random>.
-			if i := strings.LastIndex(name, atomicfile.TempMarker); i > 0 {
-				if id, ok := strings.CutPrefix(name[1:i], prefix); ok {
-					if _, ok := backupid.Parse(id); ok {
-						os.Remove(filepath.Join(s.backupDir, name))
-					}
-				}
-			}
-			continue
-		}
-		if id, ok := strings.CutPrefix(name, prefix); ok && e.Type().IsRegular() {
-			if t, ok := backupid.Parse(id); ok {
-				ids = append(ids, id)
-				times = append(times, t)
-				if t.After(newest) {
-					newest = t
-				}
-			}
-		}
-	}
-	return ids, times, newest, nil
 }
 
 // List implements [Store]: the names of the *.json files in the
@@ -576,25 +525,21 @@ func (s *FileStore) Backups(ctx context.Context, env string) ([]Backup, error) {
 	if err := s.check(ctx, env); err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	ids, times, _, err := s.listBackupTimes(env, false)
+	es, _, err := s.listBackupEntries(env, false)
 	if err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	sortByTime(ids, times)
-	names := make([]string, len(ids))
-	for i, id := range ids {
-		names[i] = s.backupPrefix(env) + id
-	}
-	sizes, err := sizesIn(ctx, s.backupDir, names)
+	sortNewestFirst(es)
+	sizes, err := s.sizes.sizes(ctx, s.backupDir, s.backupPrefix(env), env, es)
 	if err != nil {
 		return nil, &OpError{Op: "backups", Env: env, Err: err}
 	}
-	out := make([]Backup, 0, len(ids))
-	for i, id := range ids {
+	out := make([]Backup, 0, len(es))
+	for i, e := range es {
 		if sizes[i] < 0 {
 			continue // rotated away meanwhile
 		}
-		out = append(out, Backup{ID: id, Time: times[i], Size: sizes[i]})
+		out = append(out, Backup{ID: e.id, Time: e.t, Size: sizes[i]})
 	}
 	return out, nil
 }
