@@ -297,6 +297,7 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 	var ids []string
 	var newest time.Time
 	var listErr error
+	var syncBackup func() error
 	if keep > 0 {
 		ids, newest, listErr = s.listBackups(env, true)
 	} else if exists && keep < 0 {
@@ -310,13 +311,18 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 			}
 			var err error
 			var id string
-			if backup, id, err = s.backUp(env, newest, cur.Data, perm); err != nil {
+			if backup, id, syncBackup, err = s.backUp(env, newest, cur.Data, perm); err != nil {
+				if backup != "" {
+					os.Remove(backup) // a copy whose directory sync failed
+				}
 				return fmt.Errorf("back up: %w", err)
 			}
 			ids = append(ids, id)
 		}
 	}
-	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), data, perm, s.hook("config:")); err != nil {
+	// The backup is made durable once the new document's temporary file
+	// is, before the rename: see takeBackup.
+	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), data, perm, s.hook("config:"), syncBackup); err != nil {
 		if backup != "" && !errors.Is(err, atomicfile.ErrRenamed) {
 			// The backup copies the document that is still current: drop
 			// it, so that failed writes do not pile up backups.
@@ -336,20 +342,22 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 // newestBackup) before it takes the backup, so that the note is never
 // behind the newest backup there is. An ID that exists already (the clock
 // went back past the note) is passed over for a later one: no backup is
-// ever replaced.
-func (s *FileStore) backUp(env string, newest time.Time, data []byte, perm fs.FileMode) (string, string, error) {
+// ever replaced. The backup is durable once the returned sync has
+// succeeded (see takeBackup).
+func (s *FileStore) backUp(env string, newest time.Time, data []byte, perm fs.FileMode) (path, id string, sync func() error, err error) {
 	now := time.Now()
 	for range 100 {
-		id, t := backupid.After(now, newest)
+		var t time.Time
+		id, t = backupid.After(now, newest)
 		s.noteNewest(env, id)
-		path := filepath.Join(s.backupDir, s.backupPrefix(env)+id)
-		err := s.takeBackup(s.path(env), path, data, perm)
+		path = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
+		sync, err = s.takeBackup(s.path(env), path, data, perm)
 		if !errors.Is(err, errBackupExists) {
-			return path, id, err
+			return path, id, sync, err
 		}
 		newest = t
 	}
-	return "", "", errors.New("no free backup ID after 100 tries")
+	return "", "", nil, errors.New("no free backup ID after 100 tries")
 }
 
 // errBackupExists reports a backup ID in use.
@@ -403,15 +411,21 @@ func (s *FileStore) rotate(env string, ids []string, keep int) {
 	}
 }
 
-// takeBackup makes dst a durable backup of src, whose content is data.
+// takeBackup makes dst a backup of src, whose content is data, and returns
+// the func that makes it durable, which the caller calls before it
+// replaces src.
 //
 // It hard-links the current file into the backup directory rather than
 // copying it: the write that follows replaces src by rename, after which the
 // old inode belongs to the backup alone, so no bytes are written twice and
-// only the backup directory needs an fsync (plus the old file's, which costs
-// nothing if it is already on disk). Where a link cannot be made (another
-// file system, or one without hard links) it copies, durably.
-func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) error {
+// only the backup directory needs an fsync, with the old file's in case it
+// was not on disk yet. The caller makes those syncs after the fsync of the
+// file that replaces src: on a journaling file system (ext4, XFS) that
+// fsync has committed the link already, and these find nothing left to
+// write, where made first they would each wait for a commit of the journal.
+// Where a link cannot be made (another file system, or one without hard
+// links) it copies, durably, and the func returned does nothing.
+func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) (func() error, error) {
 	err := s.step("backup:link")
 	if err == nil {
 		// Link only a regular file: a link to a symlink would keep the
@@ -425,27 +439,31 @@ func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) e
 		err = os.Link(src, dst)
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return errBackupExists
+		return nil, errBackupExists
 	}
 	if err != nil {
 		if _, err := os.Lstat(dst); err == nil {
-			return errBackupExists
+			return nil, errBackupExists
 		}
 		// One temporary file for env's backups, as for its document.
-		return atomicfile.WriteVia(dst, "."+filepath.Base(src)+".backup"+atomicfile.TempMarker+"w", data, perm, s.hook("backup:"))
+		err := atomicfile.WriteVia(dst, "."+filepath.Base(src)+".backup"+atomicfile.TempMarker+"w", data, perm, s.hook("backup:"), nil)
+		return func() error { return nil }, err
 	}
-	if err := s.step("backup:syncsrc"); err != nil {
-		os.Remove(dst)
-		return err
-	}
-	if err := atomicfile.Sync(dst); err != nil {
-		os.Remove(dst)
-		return err
-	}
-	if err := s.step("backup:syncdir"); err != nil {
-		return err
-	}
-	return atomicfile.SyncDir(s.backupDir)
+	return func() error {
+		err := s.step("backup:syncsrc")
+		if err == nil {
+			err = atomicfile.Sync(dst)
+		}
+		if err == nil {
+			if err = s.step("backup:syncdir"); err == nil {
+				err = atomicfile.SyncDir(s.backupDir)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("back up: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 func (s *FileStore) step(name string) error {
@@ -614,6 +632,8 @@ func (s *FileStore) setSchema(ctx context.Context, op string, schema []byte, doc
 	}
 	path := filepath.Join(s.dir, "schema.json")
 	perm := s.opts.perm
+	var backup string
+	var syncBackup func() error
 	atomicfile.RemoveTemps(s.dir, func(target string) bool { return target == "schema.json" })
 	atomicfile.RemoveTemps(s.backupDir, func(target string) bool { return strings.HasPrefix(target, "schema.json.backup_") })
 	if old, fi, err := readRegular(path, max(s.opts.maxSize, maxSchemaSize), false); err == nil {
@@ -623,11 +643,15 @@ func (s *FileStore) setSchema(ctx context.Context, op string, schema []byte, doc
 			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
 		id, _ := backupid.Next(time.Now(), ids)
-		if err := s.takeBackup(path, filepath.Join(s.backupDir, "schema.json.backup_"+id), old, perm); err != nil {
+		backup = filepath.Join(s.backupDir, "schema.json.backup_"+id)
+		if syncBackup, err = s.takeBackup(path, backup, old, perm); err != nil {
 			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
 	}
-	if err := atomicfile.Write(path, schema, perm, s.hook("schema:")); err != nil {
+	if err := atomicfile.WriteVia(path, "", schema, perm, s.hook("schema:"), syncBackup); err != nil {
+		if backup != "" && !errors.Is(err, atomicfile.ErrRenamed) {
+			os.Remove(backup) // a backup of the schema still in place
+		}
 		return &OpError{Op: op, Err: err}
 	}
 	return nil
@@ -737,7 +761,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 		}
 		written = append(written, p)
 	}
-	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), snap.Data, s.opts.perm, s.hook("config:")); err != nil {
+	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), snap.Data, s.opts.perm, s.hook("config:"), nil); err != nil {
 		if !errors.Is(err, atomicfile.ErrRenamed) {
 			return fail(err)
 		}

@@ -28,7 +28,7 @@ type Hook func(step string) error
 // except after a failed directory sync, when path already has the new
 // content but it may not survive a crash.
 func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
-	return WriteVia(path, "", data, perm, hook)
+	return WriteVia(path, "", data, perm, hook, nil)
 }
 
 // WriteVia is Write through the temporary file tmp, a name in path's
@@ -37,7 +37,14 @@ func Write(path string, data []byte, perm fs.FileMode, hook Hook) (err error) {
 // have to list the directory to find what an interrupted write left. A
 // file already at tmp (left by such a write) is removed first; tmp is
 // created exclusively, so a symlink planted there is never followed.
-func WriteVia(path, tmp string, data []byte, perm fs.FileMode, hook Hook) (err error) {
+//
+// beforeRename, if not nil, is called once the temporary file is durable,
+// before it replaces path; if it fails, so does the write, leaving path as
+// it was. It is for other files that must be durable before path changes
+// (a backup of its old content): their syncs, made after the temporary
+// file's, find on a journaling file system the journal committed already,
+// and cost little.
+func WriteVia(path, tmp string, data []byte, perm fs.FileMode, hook Hook, beforeRename func() error) (err error) {
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -99,6 +106,11 @@ func WriteVia(path, tmp string, data []byte, perm fs.FileMode, hook Hook) (err e
 	}
 	if err != nil {
 		return pathError("close", tmp, err)
+	}
+	if beforeRename != nil {
+		if err = beforeRename(); err != nil {
+			return err
+		}
 	}
 	if err = step("rename"); err == nil {
 		err = os.Rename(tmp, path)
