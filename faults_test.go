@@ -80,6 +80,11 @@ func TestWriteFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(dir, "dev.json")
+			// The document as an editor leaves it (another size than the
+			// one written): the backup syncs it (see takeBackup).
+			if err := os.WriteFile(path, []byte(devDoc+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			before, _ := os.ReadFile(path)
 
 			fail = step
@@ -112,6 +117,54 @@ func TestWriteFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBackupSyncsOnlyFilesNotWrittenHere: the backup of a document syncs
+// the old file (backup:syncsrc) unless this store wrote that very file;
+// after an edit by hand, in place or by rename, it syncs it again.
+func TestBackupSyncsOnlyFilesNotWrittenHere(t *testing.T) {
+	dir := t.TempDir()
+	copySchema(t, dir)
+	syncs := 0
+	m, err := New(dir, filepath.Join(dir, "backups"), WithFileOptions(withFaults(func(s string) error {
+		if s == "backup:syncsrc" {
+			syncs++
+		}
+		return nil
+	})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	path := filepath.Join(dir, "dev.json")
+	update := func(level string, want int, after string) {
+		t.Helper()
+		syncs = 0
+		if err := m.Update("dev", map[string]any{"logging": map[string]any{"level": level}}); err != nil {
+			t.Fatal(err)
+		}
+		if syncs != want {
+			t.Fatalf("after %s, the Update synced the old file %d times; want %d", after, syncs, want)
+		}
+	}
+	if err := m.Write("dev", jsonRaw(devDoc)); err != nil {
+		t.Fatal(err)
+	}
+	update("ERROR", 0, "a Write of this store")
+	update("INFO", 0, "an Update of this store")
+	if err := os.WriteFile(path, []byte(devDoc+"\n\n"), 0o600); err != nil { // in place
+		t.Fatal(err)
+	}
+	update("ERROR", 1, "an edit in place")
+	update("INFO", 0, "an Update of this store")
+	other := filepath.Join(dir, "edited")
+	if err := os.WriteFile(other, []byte(devDoc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(other, path); err != nil { // as most editors save
+		t.Fatal(err)
+	}
+	update("ERROR", 1, "an edit by rename")
 }
 
 type jsonRaw string

@@ -69,6 +69,9 @@ type FileStore struct {
 
 	mu     sync.Mutex
 	cache  map[string]statEntry
+	// written has, by environment, the stat of the file this store last
+	// wrote, synced, in place (see wroteThis).
+	written map[string]statKey
 	schema statEntry // schema.json's revision by its stat
 	watch  *dirWatch // started by the first Watch
 
@@ -112,7 +115,7 @@ func NewFileStore(configDir, backupDir string, opts ...FileOption) (*FileStore, 
 			return nil, &OpError{Op: "new file store", Err: fmt.Errorf("backup directory: %w", err)}
 		}
 	}
-	return &FileStore{dir: configDir, backupDir: backupDir, opts: o, cache: map[string]statEntry{}}, nil
+	return &FileStore{dir: configDir, backupDir: backupDir, opts: o, cache: map[string]statEntry{}, written: map[string]statKey{}}, nil
 }
 
 // Dir returns the configuration directory.
@@ -191,16 +194,16 @@ func (s *FileStore) Get(ctx context.Context, env string) (Document, error) {
 	return doc, nil
 }
 
-// read reads env's file afresh. It returns the file's mode, and remembers
+// read reads env's file afresh. It returns the file's stat, and remembers
 // the content by stat if remember is set and the file is old enough.
-func (s *FileStore) read(env string, remember bool) (Document, fs.FileMode, error) {
+func (s *FileStore) read(env string, remember bool) (Document, fs.FileInfo, error) {
 	path := s.path(env)
 	data, fi, err := readRegular(path, s.opts.maxSize, false)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return Document{}, 0, fmt.Errorf("%w: %s", ErrNotFound, path)
+			return Document{}, nil, fmt.Errorf("%w: %s", ErrNotFound, path)
 		}
-		return Document{}, 0, err
+		return Document{}, nil, err
 	}
 	doc := Document{Data: data, Revision: revisionOf(data)}
 	if remember {
@@ -211,7 +214,7 @@ func (s *FileStore) read(env string, remember bool) (Document, fs.FileMode, erro
 			s.mu.Unlock()
 		}
 	}
-	return doc, fi.Mode().Perm(), nil
+	return doc, fi, nil
 }
 
 // Put implements [Store].
@@ -250,7 +253,7 @@ func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions,
 		}
 	}
 
-	cur, mode, err := s.read(env, false)
+	cur, fi, err := s.read(env, false)
 	exists := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return "", &OpError{Op: op, Env: env, Err: err}
@@ -268,10 +271,28 @@ func (s *FileStore) update(ctx context.Context, op, env string, opts PutOptions,
 	if s.closed.Load() {
 		return "", &OpError{Op: op, Env: env, Err: ErrClosed}
 	}
-	if err := s.commit(env, cur, exists, mode, data, opts.Keep); err != nil {
+	if err := s.commit(env, cur, fi, data, opts.Keep); err != nil {
 		return "", &OpError{Op: op, Env: env, Err: err}
 	}
 	return revisionOf(data), nil
+}
+
+// wroteThis reports whether the file of env with the stat fi is the one
+// this store last wrote for it, and so whole on disk: the same inode, size
+// and modification time. A file written since by anyone else, in place or
+// by rename, has another inode or modification time (an edit in place
+// within the clock tick of the write, at the same size, would pass for
+// it: its backup might then not survive a power loss). Where the platform
+// gives no inode numbers, no file is known.
+func (s *FileStore) wroteThis(env string, fi fs.FileInfo) bool {
+	key, ok := writtenKey(fi)
+	if !ok {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w, ok := s.written[env]
+	return ok && w == key
 }
 
 func (s *FileStore) hook(prefix string) atomicfile.Hook {
@@ -281,9 +302,11 @@ func (s *FileStore) hook(prefix string) atomicfile.Hook {
 	return func(step string) error { return s.opts.hook(prefix + step) }
 }
 
-// commit backs up the current document, writes the new one and rotates the
-// backups. The caller holds the environment's lock.
-func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMode, data []byte, keep int) error {
+// commit backs up the current document, cur, whose file has the stat fi
+// (nil if there is none), writes the new one and rotates the backups. The
+// caller holds the environment's lock.
+func (s *FileStore) commit(env string, cur Document, fi fs.FileInfo, data []byte, keep int) error {
+	exists := fi != nil
 	perm := s.opts.perm
 	var backup string
 	if policy, ok := s.retention(); ok {
@@ -304,14 +327,14 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 		newest, listErr = s.newestBackup(env)
 	}
 	if exists {
-		perm = mode
+		perm = fi.Mode().Perm()
 		if keep != 0 {
 			if listErr != nil {
 				return fmt.Errorf("back up: %w", listErr)
 			}
 			var err error
 			var id string
-			if backup, id, syncBackup, err = s.backUp(env, newest, cur.Data, perm); err != nil {
+			if backup, id, syncBackup, err = s.backUp(env, newest, cur.Data, perm, s.wroteThis(env, fi)); err != nil {
 				if backup != "" {
 					os.Remove(backup) // a copy whose directory sync failed
 				}
@@ -321,8 +344,31 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 		}
 	}
 	// The backup is made durable once the new document's temporary file
-	// is, before the rename: see takeBackup.
-	if err := atomicfile.WriteVia(s.path(env), s.tempName(env), data, perm, s.hook("config:"), syncBackup); err != nil {
+	// is, before the rename: see takeBackup. The temporary file is then
+	// whole on disk, and its stat is remembered as that of a file this
+	// store wrote (see wroteThis).
+	var wrote statKey
+	var known bool
+	beforeRename := func() error {
+		if syncBackup != nil {
+			if err := syncBackup(); err != nil {
+				return err
+			}
+		}
+		if tfi, err := os.Lstat(filepath.Join(s.dir, s.tempName(env))); err == nil {
+			wrote, known = writtenKey(tfi)
+		}
+		return nil
+	}
+	err := atomicfile.WriteVia(s.path(env), s.tempName(env), data, perm, s.hook("config:"), beforeRename)
+	s.mu.Lock()
+	if err == nil && known {
+		s.written[env] = wrote
+	} else {
+		delete(s.written, env)
+	}
+	s.mu.Unlock()
+	if err != nil {
 		if backup != "" && !errors.Is(err, atomicfile.ErrRenamed) {
 			// The backup copies the document that is still current: drop
 			// it, so that failed writes do not pile up backups.
@@ -343,15 +389,16 @@ func (s *FileStore) commit(env string, cur Document, exists bool, mode fs.FileMo
 // behind the newest backup there is. An ID that exists already (the clock
 // went back past the note) is passed over for a later one: no backup is
 // ever replaced. The backup is durable once the returned sync has
-// succeeded (see takeBackup).
-func (s *FileStore) backUp(env string, newest time.Time, data []byte, perm fs.FileMode) (path, id string, sync func() error, err error) {
+// succeeded (see takeBackup); synced says the current file is on disk
+// already.
+func (s *FileStore) backUp(env string, newest time.Time, data []byte, perm fs.FileMode, synced bool) (path, id string, sync func() error, err error) {
 	now := time.Now()
 	for range 100 {
 		var t time.Time
 		id, t = backupid.After(now, newest)
 		s.noteNewest(env, id)
 		path = filepath.Join(s.backupDir, s.backupPrefix(env)+id)
-		sync, err = s.takeBackup(s.path(env), path, data, perm)
+		sync, err = s.takeBackup(s.path(env), path, data, perm, synced)
 		if !errors.Is(err, errBackupExists) {
 			return path, id, sync, err
 		}
@@ -419,13 +466,13 @@ func (s *FileStore) rotate(env string, ids []string, keep int) {
 // copying it: the write that follows replaces src by rename, after which the
 // old inode belongs to the backup alone, so no bytes are written twice and
 // only the backup directory needs an fsync, with the old file's in case it
-// was not on disk yet. The caller makes those syncs after the fsync of the
-// file that replaces src: on a journaling file system (ext4, XFS) that
-// fsync has committed the link already, and these find nothing left to
-// write, where made first they would each wait for a commit of the journal.
-// Where a link cannot be made (another file system, or one without hard
-// links) it copies, durably, and the func returned does nothing.
-func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) (func() error, error) {
+// was not on disk yet (unless synced says it is: a file this store wrote).
+// The caller makes those syncs after the fsync of the file that replaces
+// src: on a journaling file system (ext4, XFS) that fsync has committed the
+// link already, and these find less left to write. Where a link cannot be
+// made (another file system, or one without hard links) it copies,
+// durably, and the func returned does nothing.
+func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode, synced bool) (func() error, error) {
 	err := s.step("backup:link")
 	if err == nil {
 		// Link only a regular file: a link to a symlink would keep the
@@ -450,9 +497,11 @@ func (s *FileStore) takeBackup(src, dst string, data []byte, perm fs.FileMode) (
 		return func() error { return nil }, err
 	}
 	return func() error {
-		err := s.step("backup:syncsrc")
-		if err == nil {
-			err = atomicfile.Sync(dst)
+		var err error
+		if !synced {
+			if err = s.step("backup:syncsrc"); err == nil {
+				err = atomicfile.Sync(dst)
+			}
 		}
 		if err == nil {
 			if err = s.step("backup:syncdir"); err == nil {
@@ -644,7 +693,7 @@ func (s *FileStore) setSchema(ctx context.Context, op string, schema []byte, doc
 		}
 		id, _ := backupid.Next(time.Now(), ids)
 		backup = filepath.Join(s.backupDir, "schema.json.backup_"+id)
-		if syncBackup, err = s.takeBackup(path, backup, old, perm); err != nil {
+		if syncBackup, err = s.takeBackup(path, backup, old, perm, false); err != nil {
 			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
 	}

@@ -31,3 +31,12 @@ func keyOf(fi fs.FileInfo) (statKey, time.Time) {
 		ctime: ctime.UnixNano(),
 	}, ctime
 }
+
+// writtenKey is the key of a file just written, to know it again later:
+// keyOf less the change time, which a rename moves. It reports false for a
+// file with no inode number.
+func writtenKey(fi fs.FileInfo) (statKey, bool) {
+	key, _ := keyOf(fi)
+	key.ctime = 0
+	return key, key.ino != 0
+}
