@@ -67,13 +67,13 @@ type FileStore struct {
 	schemaLock     schemaLock
 	closed         atomic.Bool
 
-	mu     sync.Mutex
-	cache  map[string]statEntry
+	mu    sync.Mutex
+	cache map[string]statEntry
 	// written has, by environment, the stat of the file this store last
 	// wrote, synced, in place (see wroteThis).
 	written map[string]statKey
-	schema statEntry // schema.json's revision by its stat
-	watch  *dirWatch // started by the first Watch
+	schema  statEntry // schema.json's revision by its stat
+	watch   *dirWatch // started by the first Watch
 
 	sizes backupSizes // of the backups Backups has listed
 }
