@@ -57,15 +57,40 @@ type schemaState struct {
 type entry struct {
 	rev   Revision
 	sch   *schemaState
-	tree  *object        // as stored
-	data  []byte         // as stored, for a write to keep its style
-	plain map[string]any // with environment overrides
+	tree *object // as stored
+	data []byte  // as stored, for a write to keep its style
+	eff  *object // with environment overrides (tree if there are none)
+	// fresh is the plain form of eff that the entry's validation made,
+	// until a caller takes it (see value).
+	fresh atomic.Pointer[map[string]any]
 
 	loadOnce sync.Once
 	loadDoc  any    // the document with schema defaults, for Load
 	loadJSON []byte // loadDoc encoded
 	loadErr  error
 	keysOK   sync.Map // reflect.Type -> keyCheck, for the types decoded into
+}
+
+// newEntry returns the entry of a document: tree as stored (data), eff
+// with environment overrides, and p, eff's plain form, which the entry
+// hands to the first caller that asks for a value.
+func newEntry(rev Revision, st *schemaState, tree *object, data []byte, eff *object, p map[string]any) *entry {
+	e := &entry{rev: rev, sch: st, tree: tree, data: data, eff: eff}
+	if p != nil {
+		e.fresh.Store(&p)
+	}
+	return e
+}
+
+// value returns the entry's document, with environment overrides, as a
+// plain value that the caller owns: the first time, the one its
+// validation made (so that a first Read builds it once), and then a new
+// one each time.
+func (e *entry) value() map[string]any {
+	if p := e.fresh.Swap(nil); p != nil {
+		return *p
+	}
+	return plain(e.eff).(map[string]any)
 }
 
 // keyCheck is, for one type decoded into, the result of the key check and
@@ -387,7 +412,7 @@ func (m *Manager) ReadRevisionContext(ctx context.Context, env string) (map[stri
 	if e == nil {
 		return nil, "", opError("read", env, err)
 	}
-	return copyPlain(e.plain).(map[string]any), e.rev, opError("read", env, err)
+	return e.value(), e.rev, opError("read", env, err)
 }
 
 // Load decodes the document of env into v, a pointer, with the semantics of
@@ -438,7 +463,7 @@ func (m *Manager) prepare(doc any, t reflect.Type, node map[string]any, path []s
 // fillDefaults fills schema defaults into e's document, once per entry.
 func (m *Manager) fillDefaults(e *entry) error {
 	e.loadOnce.Do(func() {
-		doc := copyPlain(e.plain)
+		doc := e.value()
 		applyDefaults(doc, e.sch.root)
 		e.loadDoc = doc
 		e.loadJSON, e.loadErr = json.Marshal(doc)
@@ -516,7 +541,7 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	if err := validateWith(ctx, st, m.location(env), data, p); err != nil {
 		return nil, doc.Revision, err
 	}
-	e = &entry{rev: doc.Revision, sch: st, tree: tree, data: doc.Data, plain: p}
+	e = newEntry(doc.Revision, st, tree, doc.Data, eff, p)
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
@@ -884,10 +909,7 @@ func (m *Manager) remember(env string, rev Revision, st *schemaState, data []byt
 		}
 		p = nil
 	}
-	if p == nil {
-		p = plain(tree).(map[string]any)
-	}
-	e := &entry{rev: rev, sch: st, tree: tree, data: data, plain: p}
+	e := newEntry(rev, st, tree, data, tree, p)
 	m.mu.Lock()
 	if m.sch.Load() == st {
 		m.cache[env] = e

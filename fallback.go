@@ -88,7 +88,7 @@ func (m *Manager) staleEntry(ctx context.Context, env string, storeErr error) (*
 	if err := validateWith(ctx, st, source, data2, nil); err != nil {
 		return nil, storeErr
 	}
-	e := &entry{rev: staleRevision, sch: st, tree: tree, plain: plain(eff).(map[string]any)}
+	e := newEntry(staleRevision, st, tree, nil, eff, nil)
 	return e, fmt.Errorf("%w (%s), since the store failed: %w", ErrStale, source, cause(storeErr))
 }
 
