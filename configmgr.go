@@ -55,8 +55,8 @@ type schemaState struct {
 // revision. Nothing in it is modified once it is in the cache; callers get
 // copies.
 type entry struct {
-	rev   Revision
-	sch   *schemaState
+	rev  Revision
+	sch  *schemaState
 	tree *object // as stored
 	data []byte  // as stored, for a write to keep its style
 	eff  *object // with environment overrides (tree if there are none)
