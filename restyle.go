@@ -75,6 +75,11 @@ func encodeLike(old []byte, cur, nv *object) []byte {
 	if isEncoding(old, cur) {
 		return encodeDocument(nv)
 	}
+	if len(old) >= spliceFrom {
+		if out, ok := restyleMembers(old, cur, nv); ok {
+			return out
+		}
+	}
 	if out, ok := restyle(old, cur, nv); ok {
 		return out
 	}
@@ -121,11 +126,15 @@ type edit struct {
 // restyle makes nv's text from old's by edits. It reports false if old
 // does not parse or an edit does not apply.
 func restyle(old []byte, cur, nv *object) ([]byte, bool) {
+	return restyleAs(old, styleOf(old), cur, nv)
+}
+
+// restyleAs is restyle in the style st.
+func restyleAs(old []byte, st textStyle, cur, nv *object) ([]byte, bool) {
 	root, err := hujson.Parse(bytes.Clone(old))
 	if err != nil {
 		return nil, false
 	}
-	st := styleOf(old)
 	var edits []edit
 	diffText(&root, cur, nv, nil, st, &edits)
 	if len(edits) == 0 {

@@ -173,6 +173,13 @@ func applyText(t *testing.T, old []byte, patch string, comments bool) []byte {
 		t.Fatal(err)
 	}
 	nv := mergePatch(cur, p).(*object)
+	// A large document is restyled member by member (restyleMembers):
+	// the same text as restyling the whole, wherever that applies.
+	if byMembers, ok := restyleMembers(old, cur, nv); ok {
+		if whole, ok := restyle(old, cur, nv); ok && !bytes.Equal(byMembers, whole) {
+			t.Fatalf("patch %s of\n%q\nrestyled by members:\n%q\nrestyled whole:\n%q", patch, old, byMembers, whole)
+		}
+	}
 	return encodeLike(old, cur, nv)
 }
 

@@ -267,3 +267,53 @@ func TestWriteKeepsNumberText(t *testing.T) {
 		m.Close()
 	}
 }
+
+// TestLargeDocumentKeepsItsText: in a document past the size from which a
+// write restyles only the members that changed (spliceFrom, 32 KiB), an
+// Update changes the bytes it must and no others: comments, trailing
+// commas and the layout of a long list stay as they were. Each kind of
+// change is tried: a value replaced, a member added to and one removed
+// from a nested object, and a member added at the top level.
+func TestLargeDocumentKeepsItsText(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("// the service's settings\n{\n  \"cache\": { \"ttl\": 300, \"size\": 10 }, // seconds\n  \"items\": [\n")
+	for i := range 2000 {
+		b.WriteString(`    {"id": ` + strings.Repeat("1", 1+i%5) + `, "name": "item"}, /* n */` + "\n")
+	}
+	b.WriteString("  ],\n  \"name\": \"svc\",\n}\n")
+	old := b.String()
+	if len(old) < 32<<10 {
+		t.Fatalf("the document is %d bytes; the test needs 32 KiB", len(old))
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "dev.json")
+	os.WriteFile(path, []byte(old), 0o600)
+	m, err := configmgr.New(dir, filepath.Join(dir, "b"), configmgr.WithoutSchema(), configmgr.WithComments(), configmgr.WithMaxSize(1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for _, step := range []struct {
+		patch    map[string]any
+		from, to string
+	}{
+		{map[string]any{"cache": map[string]any{"ttl": 301}}, `"ttl": 300,`, `"ttl": 301,`},
+		{map[string]any{"cache": map[string]any{"size": nil}}, `{ "ttl": 301, "size": 10 }`, `{ "ttl": 301 }`},
+		{map[string]any{"cache": map[string]any{"on": true}}, `{ "ttl": 301 }`, `{ "ttl": 301, "on": true }`},
+		{map[string]any{"name": "svc2"}, `"name": "svc",`, `"name": "svc2",`},
+		{map[string]any{"extra": 1}, `"name": "svc2",`, `"name": "svc2",` + "\n  \"extra\": 1,"},
+	} {
+		want := strings.Replace(old, step.from, step.to, 1)
+		if err := m.Update("dev", step.patch); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFile(t, path); got != want {
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("after %v, the text differs at byte %d: %q, want %q", step.patch, i, got[max(0, i-40):min(len(got), i+40)], want[max(0, i-40):min(len(want), i+40)])
+		}
+		old = want
+	}
+}
