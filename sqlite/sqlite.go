@@ -541,7 +541,7 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 func backup(t txn, env, data string, keep int) error {
 	var newest []string
 	var id string
-	err := t.queryRow(`SELECT id FROM backups WHERE env = ? ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
+	err := t.queryRow(`SELECT id FROM backups WHERE env = CAST(? AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT 1`, env).Scan(&id)
 	if err == nil {
 		newest = []string{id}
 	} else if !errors.Is(err, sql.ErrNoRows) {
@@ -560,8 +560,13 @@ func addBackup(t txn, env, data string, keep int, newest []string) error {
 	if keep > 0 {
 		// The backups past the newest keep, found through the index on
 		// (env, taken_at, id): none to look at when there is none to drop.
-		return t.exec(`DELETE FROM backups WHERE rowid IN
-			(SELECT rowid FROM backups WHERE env = CAST(?1 AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET CAST(?2 AS INTEGER))`, env, keep)
+		// (Parameters go through CAST here and in the other queries on
+		// that index: SQLite compiles a statement again whenever a new
+		// value is bound to a parameter whose value may change its plan,
+		// such as one compared with an indexed column before an ORDER BY,
+		// or an OFFSET. A CAST is no bare parameter, and costs nothing.)
+		return t.exec(`DELETE FROM backups WHERE env = CAST(?1 AS TEXT) AND (taken_at, id) <
+			(SELECT taken_at, id FROM backups WHERE env = CAST(?1 AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT 1 OFFSET CAST(?2 AS INTEGER) - 1)`, env, keep)
 	}
 	return nil
 }
