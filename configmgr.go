@@ -57,9 +57,17 @@ type schemaState struct {
 type entry struct {
 	rev  Revision
 	sch  *schemaState
-	tree *object // as stored
-	data []byte  // as stored, for a write to keep its style
-	eff  *object // with environment overrides (tree if there are none)
+	data []byte // as stored, for a write to keep its style
+
+	// The tree as stored, and with environment overrides (the same tree if
+	// there are none), through trees: an entry made by a read of a
+	// document without overrides has neither until a call wants them, and
+	// parse builds them then (a Read wants only the plain value, which
+	// the read made for the validator, and Load the value with defaults).
+	treeOnce  sync.Once
+	parse     func() (*object, error)
+	tree, eff *object
+
 	// fresh is the plain form of eff that the entry's validation made,
 	// until a caller takes it (see value).
 	fresh atomic.Pointer[map[string]any]
@@ -82,6 +90,31 @@ func newEntry(rev Revision, st *schemaState, tree *object, data []byte, eff *obj
 	return e
 }
 
+// newPlainEntry is newEntry for a document without environment overrides
+// whose read made only its plain form p: parse builds the tree when a call
+// wants it.
+func newPlainEntry(rev Revision, st *schemaState, data []byte, p map[string]any, parse func() (*object, error)) *entry {
+	e := &entry{rev: rev, sch: st, data: data, parse: parse}
+	e.fresh.Store(&p)
+	return e
+}
+
+// trees returns the document's tree as stored and with environment
+// overrides, building them the first time for an entry that has none yet.
+// They are nil only if the stored text no longer parses, which its read
+// checked already.
+func (e *entry) trees() (stored, eff *object) {
+	e.treeOnce.Do(func() {
+		if e.tree == nil && e.parse != nil {
+			if t, err := e.parse(); err == nil {
+				e.tree, e.eff = t, t
+			}
+			e.parse = nil
+		}
+	})
+	return e.tree, e.eff
+}
+
 // value returns the entry's document, with environment overrides, as a
 // plain value that the caller owns: the first time, the one its
 // validation made (so that a first Read builds it once), and then a new
@@ -90,7 +123,10 @@ func (e *entry) value() map[string]any {
 	if p := e.fresh.Swap(nil); p != nil {
 		return *p
 	}
-	return plain(e.eff).(map[string]any)
+	if _, eff := e.trees(); eff != nil {
+		return plain(eff).(map[string]any)
+	}
+	return map[string]any{}
 }
 
 // keyCheck is, for one type decoded into, the result of the key check and
@@ -528,20 +564,31 @@ func (m *Manager) currentRev(ctx context.Context, env string) (*entry, Revision,
 	if e != nil && e.rev == doc.Revision && e.sch == st {
 		return e, doc.Revision, nil
 	}
-	tree, std, err := m.parseText(m.location(env), doc.Data)
-	if err != nil {
-		return nil, doc.Revision, err
+	source := m.location(env)
+	if len(st.overrides) == 0 {
+		// The value alone, for the validator and the first caller; the
+		// tree only when a call wants it (see entry.trees).
+		v, std, err := m.parseValue(source, doc.Data)
+		if err != nil {
+			return nil, doc.Revision, err
+		}
+		if err := validateWith(ctx, st, source, std, v); err != nil {
+			return nil, doc.Revision, err
+		}
+		data := doc.Data
+		e = newPlainEntry(doc.Revision, st, data, v, func() (*object, error) { return m.parse(source, data) })
+	} else {
+		tree, _, err := m.parseText(source, doc.Data)
+		if err != nil {
+			return nil, doc.Revision, err
+		}
+		eff := applyOverrides(tree, st.overrides)
+		p := plain(eff).(map[string]any)
+		if err := validateWith(ctx, st, source, encodeDocument(eff), p); err != nil {
+			return nil, doc.Revision, err
+		}
+		e = newEntry(doc.Revision, st, tree, doc.Data, eff, p)
 	}
-	data, eff := std, tree
-	if len(st.overrides) > 0 {
-		eff = applyOverrides(tree, st.overrides)
-		data = encodeDocument(eff)
-	}
-	p := plain(eff).(map[string]any)
-	if err := validateWith(ctx, st, m.location(env), data, p); err != nil {
-		return nil, doc.Revision, err
-	}
-	e = newEntry(doc.Revision, st, tree, doc.Data, eff, p)
 	m.mu.Lock()
 	m.cache[env] = e
 	m.mu.Unlock()
@@ -561,21 +608,51 @@ func (m *Manager) parse(source string, data []byte) (*object, error) {
 // parseText is parse that also returns data as standard JSON (see
 // Manager.standard), for the validator.
 func (m *Manager) parseText(source string, data []byte) (*object, []byte, error) {
+	var tree *object
+	std, err := m.parseWith(source, data, func(std []byte) (err error) {
+		tree, err = parseObject(std, source, true)
+		return err
+	})
+	return tree, std, err
+}
+
+// parseValue is parseText that makes the plain value (as plain makes it
+// of the tree) rather than the tree.
+func (m *Manager) parseValue(source string, data []byte) (map[string]any, []byte, error) {
+	var obj map[string]any
+	std, err := m.parseWith(source, data, func(std []byte) error {
+		v, err := parsePlain(std, source)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if obj, ok = v.(map[string]any); !ok {
+			return &DecodeError{Source: source, Line: 1, Column: 1, Err: ErrNotObject}
+		}
+		return nil
+	})
+	return obj, std, err
+}
+
+// parseWith checks the size of a stored document, makes it standard JSON
+// and parses that with parse, naming no key of a secret in the error of a
+// duplicate key.
+func (m *Manager) parseWith(source string, data []byte, parse func(std []byte) error) ([]byte, error) {
 	if int64(len(data)) > m.o.maxSize {
-		return nil, nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
+		return nil, fmt.Errorf("%w: %s is %d bytes, the limit is %d", ErrTooLarge, source, len(data), m.o.maxSize)
 	}
 	std, serr := m.standard(data)
 	if serr != nil {
-		return nil, nil, &DecodeError{Source: source, Err: serr}
+		return nil, &DecodeError{Source: source, Err: serr}
 	}
-	tree, err := parseObject(std, source, true)
+	err := parse(std)
 	var dk *DuplicateKeyError
 	if errors.As(err, &dk) {
 		if p, cut := redactPointer(m.sch.Load().root, dk.Pointer); cut {
 			dk.Pointer, dk.Key = p, Redacted
 		}
 	}
-	return tree, std, err
+	return std, err
 }
 
 // validateWith validates data against st's schema, giving up when ctx
@@ -946,7 +1023,8 @@ func (m *Manager) storeWith(ctx context.Context, env string, expect *Revision, s
 		e, contended := m.cache[env], m.contended[env]
 		m.mu.Unlock()
 		if optimistic = attempt == 0 && expect == nil && e != nil && !contended; optimistic {
-			doc, pinned = Document{Revision: e.rev, Data: e.data}, e.tree
+			doc = Document{Revision: e.rev, Data: e.data}
+			pinned, _ = e.trees()
 		} else if found != nil {
 			doc, found = *found, nil
 		} else {
@@ -1010,7 +1088,11 @@ func (m *Manager) knownValid(env string, st *schemaState, tree *object) bool {
 	m.mu.Lock()
 	e := m.cache[env]
 	m.mu.Unlock()
-	return e != nil && e.tree == tree && e.sch == st && len(st.overrides) == 0
+	if e == nil || e.sch != st || len(st.overrides) > 0 {
+		return false
+	}
+	stored, _ := e.trees()
+	return stored == tree
 }
 
 // treeFor parses a stored document, using the cache when it holds the same
@@ -1020,7 +1102,9 @@ func (m *Manager) treeFor(env string, doc Document) (*object, error) {
 	e := m.cache[env]
 	m.mu.Unlock()
 	if e != nil && e.rev == doc.Revision {
-		return e.tree, nil
+		if stored, _ := e.trees(); stored != nil {
+			return stored, nil
+		}
 	}
 	return m.parse(m.location(env), doc.Data)
 }

@@ -26,8 +26,10 @@ func addConfigSeeds(f *testing.F, add func(data []byte)) {
 }
 
 // FuzzDecode checks that parsing never panics, that whatever parses
-// survives encode and parse unchanged, and that it agrees with
-// encoding/json on every document both accept.
+// survives encode and parse unchanged, that it agrees with encoding/json
+// on every document both accept, and that parsePlain accepts and refuses
+// the same documents, making plain's value of the tree, with the same
+// error.
 func FuzzDecode(f *testing.F) {
 	addConfigSeeds(f, func(data []byte) { f.Add(data) })
 	for _, s := range []string{`{"a":1.0e+2,"b":[true,false,null],"c":"\ud83d\ude00\u00e9"}`, `[]`, `"x"`, `{"a":{"a":{"a":{}}}}`, `-0`, `{"k":"\ud800"}`} {
@@ -35,8 +37,15 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := parseDocument(data, "fuzz", true)
+		pv, perr := parsePlain(data, "fuzz")
+		if (err == nil) != (perr == nil) || err != nil && err.Error() != perr.Error() {
+			t.Fatalf("parseDocument: %v; parsePlain: %v", err, perr)
+		}
 		if err != nil {
 			return
+		}
+		if !reflect.DeepEqual(pv, plain(v)) {
+			t.Fatalf("parsePlain = %#v; plain of the tree = %#v", pv, plain(v))
 		}
 		enc := encodeDocument(v)
 		v2, err := parseDocument(enc, "fuzz", true)

@@ -431,8 +431,10 @@ func (m *Manager) OriginContext(ctx context.Context, env, pointer string) (Origi
 	if best != nil {
 		return Origin{Source: "env", Name: best.name}, nil
 	}
-	if _, ok := lookupPlain(plain(e.tree), path); ok {
-		return Origin{Source: "store"}, nil
+	if stored, _ := e.trees(); stored != nil {
+		if _, ok := lookupPlain(plain(stored), path); ok {
+			return Origin{Source: "store"}, nil
+		}
 	}
 	var withDefaults any
 	m.decode(e, env, &withDefaults)

@@ -38,17 +38,50 @@ func (e *DuplicateKeyError) Error() string {
 }
 
 type parser struct {
-	data    []byte
-	pos     int
-	depth   int
-	keepRaw bool
-	path    []string
+	data     []byte
+	pos      int
+	depth    int
+	keepRaw  bool
+	plainOut bool      // build plain values (map[string]any, string) rather than the tree
+	path     []pathSeg // where the parser is, for the error of a duplicate key
+}
+
+// pathSeg is a step of the parser's path: an object's key, or an array's
+// index (key "" and index >= 0), kept as a number so that a long array
+// costs no strings.
+type pathSeg struct {
+	key   string
+	index int
+}
+
+// pointer is the JSON Pointer of key in the object at the parser's path.
+func (p *parser) pointer(key string) string {
+	path := make([]string, 0, len(p.path)+1)
+	for _, seg := range p.path {
+		if seg.index >= 0 {
+			path = append(path, strconv.Itoa(seg.index))
+		} else {
+			path = append(path, seg.key)
+		}
+	}
+	return pointerOf(append(path, key))
 }
 
 // parseDocument parses a whole JSON document into a tree. source names it
 // in errors, which are *DecodeError with line and column.
 func parseDocument(data []byte, source string, keepRaw bool) (any, error) {
-	p := &parser{data: data, keepRaw: keepRaw}
+	return (&parser{data: data, keepRaw: keepRaw}).parse(source)
+}
+
+// parsePlain is parseDocument that makes what plain makes of the tree
+// (map[string]any, []any, string, json.Number, bool, nil), without the
+// tree: for a reader that wants only the value.
+func parsePlain(data []byte, source string) (any, error) {
+	return (&parser{data: data, plainOut: true}).parse(source)
+}
+
+func (p *parser) parse(source string) (any, error) {
+	data := p.data
 	v, err := p.document()
 	if err != nil {
 		line, col := lineCol(data, p.pos)
@@ -158,6 +191,9 @@ func (p *parser) value() (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p.plainOut {
+			return s, nil
+		}
 		return jstring{s: s, raw: raw}, nil
 	case c == '-' || '0' <= c && c <= '9':
 		return p.number()
@@ -188,47 +224,64 @@ func (p *parser) enter() error {
 }
 
 func (p *parser) object() (any, error) {
+	if p.plainOut {
+		m := map[string]any{}
+		err := p.members(func(key string) bool {
+			_, ok := m[key]
+			return ok
+		}, func(key, _ string, v any) { m[key] = v })
+		return m, err
+	}
+	o := newObject(4)
+	err := p.members(func(key string) bool { return o.find(key) >= 0 },
+		func(key, raw string, v any) { o.add(member{key: key, rawKey: raw, val: v}) })
+	return o, err
+}
+
+// members parses an object's members, from its '{' to its '}', into a
+// container: has reports a key it holds already (a duplicate), add adds a
+// member.
+func (p *parser) members(has func(key string) bool, add func(key, raw string, v any)) error {
 	if err := p.enter(); err != nil {
-		return nil, err
+		return err
 	}
 	p.pos++ // {
-	o := newObject(4)
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return o, nil
+		return nil
 	}
 	for {
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, fmt.Errorf("unexpected %s, expected a string key", p.describe())
+			return fmt.Errorf("unexpected %s, expected a string key", p.describe())
 		}
 		keyPos := p.pos
 		key, raw, err := p.str()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if o.find(key) >= 0 {
+		if has(key) {
 			p.pos = keyPos
-			return nil, &DuplicateKeyError{Pointer: pointerOf(append(p.path, key)), Key: key}
+			return &DuplicateKeyError{Pointer: p.pointer(key), Key: key}
 		}
 		p.skipSpace()
 		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, fmt.Errorf("unexpected %s, expected ':' after key", p.describe())
+			return fmt.Errorf("unexpected %s, expected ':' after key", p.describe())
 		}
 		p.pos++
 		p.skipSpace()
-		p.path = append(p.path, key)
+		p.path = append(p.path, pathSeg{key: key, index: -1})
 		v, err := p.value()
 		p.path = p.path[:len(p.path)-1]
 		if err != nil {
-			return nil, err
+			return err
 		}
-		o.add(member{key: key, rawKey: raw, val: v})
+		add(key, raw, v)
 		p.skipSpace()
 		if p.pos >= len(p.data) {
-			return nil, errors.New("unexpected end of input, expected ',' or '}'")
+			return errors.New("unexpected end of input, expected ',' or '}'")
 		}
 		switch p.data[p.pos] {
 		case ',':
@@ -236,9 +289,9 @@ func (p *parser) object() (any, error) {
 		case '}':
 			p.pos++
 			p.depth--
-			return o, nil
+			return nil
 		default:
-			return nil, fmt.Errorf("unexpected %s, expected ',' or '}'", p.describe())
+			return fmt.Errorf("unexpected %s, expected ',' or '}'", p.describe())
 		}
 	}
 }
@@ -257,7 +310,7 @@ func (p *parser) array() (any, error) {
 	}
 	for {
 		p.skipSpace()
-		p.path = append(p.path, strconv.Itoa(len(a)))
+		p.path = append(p.path, pathSeg{index: len(a)})
 		v, err := p.value()
 		p.path = p.path[:len(p.path)-1]
 		if err != nil {
