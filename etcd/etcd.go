@@ -217,3 +217,21 @@ func (s *Store) checkFormat(ctx context.Context) error {
 	s.checked.Store(true)
 	return nil
 }
+
+// Close implements [configmgr.Store]. It closes the client if the store
+// made it ([OpenEndpoints], [New]).
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	if s.own {
+		return s.c.Close()
+	}
+	return nil
+}
+
+// String describes the store by its prefix.
+func (s *Store) String() string { return "etcd.Store{" + s.prefix + "}" }
+
+// GoString is String.
+func (s *Store) GoString() string { return s.String() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -182,5 +183,65 @@ func TestFallback(t *testing.T) {
 		} else if ctx.Err() != nil {
 			t.Fatalf("reads did not return to the server: %v", err)
 		}
+	}
+}
+
+// TestWatchAcrossCompaction: when the history a Watch asks for has been
+// compacted away by the time its watch reaches the server, Watch returns
+// without error (its caller reads the document again) rather than failing
+// or waiting on a watch that etcd has cancelled. The compaction is made
+// from inside the client, as the watch stream opens: between Watch's read
+// of the document and its watch from the revision after that read.
+func TestWatchAcrossCompaction(t *testing.T) {
+	other := client2(t, cluster.Endpoints())
+	var once atomic.Bool
+	prefix := fmt.Sprintf("/compaction/%d/", seq.Add(1))
+	cli, err := clientv3.New(clientv3.Config{
+		Endpoints:   cluster.Endpoints(),
+		DialTimeout: 5 * time.Second,
+		DialOptions: []grpc.DialOption{
+			grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+				if strings.HasSuffix(method, "/Watch") && once.CompareAndSwap(false, true) {
+					// Move the store's revision past the one the watch
+					// starts from, and compact the history up to it.
+					var last int64
+					for i := range 2 {
+						resp, err := other.Put(context.Background(), prefix+"unrelated", fmt.Sprint(i))
+						if err != nil {
+							return nil, err
+						}
+						last = resp.Header.Revision
+					}
+					if _, err := other.Compact(context.Background(), last); err != nil {
+						return nil, err
+					}
+				}
+				return streamer(ctx, desc, cc, method, opts...)
+			}),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	s, err := etcd.Open(cli, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rev, err := s.Put(t.Context(), "dev", []byte(`{"ttl": 1}`), configmgr.PutOptions{Keep: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	if err := s.Watch(ctx, "dev", rev); err != nil {
+		t.Fatalf("Watch from a compacted revision = %v; want nil, for the caller to read again", err)
+	}
+	if !once.Load() {
+		t.Fatal("the watch stream never opened: the compaction was not made")
+	}
+	if got := currentRev(t, s, "dev"); got != rev {
+		t.Fatalf("the document moved to %s; the Watch returned for the compaction alone", got)
 	}
 }
