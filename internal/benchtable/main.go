@@ -11,6 +11,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"flag"
@@ -22,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,6 +76,11 @@ func main() {
 		{name: fmt.Sprintf("first `Read` of a %d MB document", docSize>>20), floor: "one parse + one validation of the same bytes", limit: 1.1, setup: bigRead(docSize)},
 		{name: fmt.Sprintf("`Update` of a %d MB document", docSize>>20), floor: "one parse + one validation of the same bytes", limit: 1.1, setup: bigUpdate(docSize)},
 		{name: fmt.Sprintf("bytes allocated by a first `Read` of a %d MB document", docSize>>20), floor: "`json.Unmarshal` of the same bytes", limit: 1.5, allocs: true, setup: bigReadAllocs(docSize)},
+		{name: "`Load` of an unchanged file into a struct", floor: "`os.ReadFile` + `json.Unmarshal` into the same struct", limit: 1.0, setup: readsVsUnmarshal(loadUnchanged)},
+		{name: "`Read` of an unchanged file", floor: "the same", limit: 1.0, setup: readsVsUnmarshal(readUnchanged)},
+		{name: "first `Read` (read, parse, validate)", floor: "the same", setup: readsVsUnmarshal(firstRead)},
+		{name: "first `Read` of a commented file (`WithComments`)", floor: "first `Read` of the same bytes, each comment a space", setup: commentedRead},
+		{name: "`Live.Latest()`", floor: "an `atomic.Pointer` load", setup: liveLatest},
 	}
 	if *short {
 		for i := range rows {
@@ -104,7 +111,8 @@ func main() {
 				if r.allocs {
 					return float64(res.AllocedBytesPerOp())
 				}
-				return float64(res.NsPerOp())
+				// Not NsPerOp, which rounds to whole nanoseconds.
+				return float64(res.T.Nanoseconds()) / float64(res.N)
 			}
 			if round%2 == 0 {
 				fv, cv = measure(f), measure(c)
@@ -177,8 +185,10 @@ func unit(v float64, allocs bool) string {
 		return fmt.Sprintf("%.2f ms", v/1e6)
 	case v >= 1e3:
 		return fmt.Sprintf("%.1f µs", v/1e3)
+	case v >= 10:
+		return fmt.Sprintf("%.0f ns", v)
 	}
-	return fmt.Sprintf("%.0f ns", v)
+	return fmt.Sprintf("%.2f ns", v)
 }
 
 func loadavg() string {
@@ -483,6 +493,165 @@ func bigUpdate(size int) func(dir string) (c, f func(b *testing.B), done func())
 		m := open(cfg, backups, configmgr.WithMaxSize(int64(2*size)))
 		return updates(m), parseAndValidate(data), func() { m.Close() }
 	}
+}
+
+// sampleConfig is the sample document as a service decodes it.
+type sampleConfig struct {
+	Environment string `json:"environment"`
+	Database    struct {
+		Host     string `json:"host"`
+		Port     int    `json:"port"`
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	} `json:"database"`
+	Cache struct {
+		Enabled bool `json:"enabled"`
+		TTL     int  `json:"ttl"`
+		MaxSize int  `json:"max_size"`
+	} `json:"cache"`
+	Features map[string]bool `json:"features"`
+	Logging  struct {
+		Level  string `json:"level"`
+		Format string `json:"format"`
+		Output string `json:"output"`
+	} `json:"logging"`
+}
+
+// settle waits until a file just written is older than the file store's
+// window for racily changed files (100 ms), as an unchanged file in
+// service is: only then does a read trust its stat.
+func settle(path string) {
+	fi, err := os.Stat(path)
+	must(err)
+	time.Sleep(time.Until(fi.ModTime().Add(150 * time.Millisecond)))
+}
+
+// The reads of the sample document, each a case against the same floor.
+func loadUnchanged(m *configmgr.Manager, _, _ string, b *testing.B) {
+	for b.Loop() {
+		var c sampleConfig
+		if err := m.Load("dev", &c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readUnchanged(m *configmgr.Manager, _, _ string, b *testing.B) {
+	for b.Loop() {
+		if _, err := m.Read("dev"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// firstRead reads with a new Manager each time (its opening not timed).
+func firstRead(_ *configmgr.Manager, cfg, backups string, b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		fresh := open(cfg, backups)
+		b.StartTimer()
+		if _, err := fresh.Read("dev"); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		fresh.Close()
+		b.StartTimer()
+	}
+}
+
+// readsVsUnmarshal: a read of the sample (one of the above) against
+// os.ReadFile and json.Unmarshal of it into the struct a service decodes.
+func readsVsUnmarshal(read func(m *configmgr.Manager, cfg, backups string, b *testing.B)) func(dir string) (c, f func(b *testing.B), done func()) {
+	return func(dir string) (c, f func(b *testing.B), done func()) {
+		cfg, backups := configDir(dir, 1)
+		path := filepath.Join(cfg, "dev.json")
+		settle(path)
+		m := open(cfg, backups)
+		return func(b *testing.B) {
+				b.ReportAllocs()
+				read(m, cfg, backups, b)
+			}, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					data, err := os.ReadFile(path)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var c sampleConfig
+					if err := json.Unmarshal(data, &c); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}, func() { m.Close() }
+	}
+}
+
+// commentedSample is the sample with a comment on every member.
+func commentedSample() (commented, spaced []byte) {
+	var b bytes.Buffer
+	for line := range strings.Lines(sampleDoc) {
+		t := strings.TrimRight(line, "\n")
+		if strings.HasSuffix(t, ",") || strings.HasSuffix(t, "{") {
+			t += " // a note on this line"
+		}
+		b.WriteString(t + "\n")
+	}
+	commented = b.Bytes()
+	spaced = bytes.Clone(commented)
+	for i := 0; i < len(spaced); i++ {
+		if spaced[i] == '/' && i+1 < len(spaced) && spaced[i+1] == '/' {
+			for ; i < len(spaced) && spaced[i] != '\n'; i++ {
+				spaced[i] = ' '
+			}
+		}
+	}
+	return commented, spaced
+}
+
+func commentedRead(dir string) (c, f func(b *testing.B), done func()) {
+	commented, spaced := commentedSample()
+	first := func(name string, data []byte) func(b *testing.B) {
+		cfg, backups := configDir(filepath.Join(dir, name), 1)
+		must(os.WriteFile(filepath.Join(cfg, "dev.json"), data, 0o600))
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				m := open(cfg, backups, configmgr.WithComments())
+				b.StartTimer()
+				if _, err := m.Read("dev"); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				m.Close()
+				b.StartTimer()
+			}
+		}
+	}
+	return first("commented", commented), first("spaced", spaced), func() {}
+}
+
+func liveLatest(dir string) (c, f func(b *testing.B), done func()) {
+	cfg, backups := configDir(dir, 1)
+	m := open(cfg, backups)
+	l, err := configmgr.Watch[sampleConfig](context.Background(), m, "dev")
+	must(err)
+	var p atomic.Pointer[sampleConfig]
+	p.Store(new(sampleConfig))
+	var sink *sampleConfig
+	return func(b *testing.B) {
+			for b.Loop() {
+				sink = l.Latest()
+			}
+		}, func(b *testing.B) {
+			for b.Loop() {
+				sink = p.Load()
+			}
+		}, func() {
+			_ = sink
+			l.Close()
+			m.Close()
+		}
 }
 
 // throughput runs n helper processes that update one environment for a
