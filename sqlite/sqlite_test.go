@@ -223,3 +223,44 @@ func TestBusyHonoursContext(t *testing.T) {
 		t.Fatalf("the write after the lock was freed = %v", err)
 	}
 }
+
+// TestCancelInsideWrite cancels a write's context while its transaction
+// is open (inside the function that makes the new document): the write
+// fails with the context's error, the document and its backups are as
+// they were, and the next write on the same Store goes through.
+func TestCancelInsideWrite(t *testing.T) {
+	path := sampleDB(t)
+	s, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before, err := s.Get(t.Context(), "dev")
+	if err != nil {
+		t.Fatal(err)
+	}
+	backups, _ := s.Backups(t.Context(), "dev")
+	ctx, cancel := context.WithCancel(t.Context())
+	_, err = s.Update(ctx, "dev", configmgr.PutOptions{Keep: 5}, func(cur configmgr.Document) ([]byte, error) {
+		cancel()
+		return []byte(`{"environment": "development"}`), nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a write whose context ends inside it = %v; want context.Canceled", err)
+	}
+	after, _ := s.Get(t.Context(), "dev")
+	if string(after.Data) != string(before.Data) || after.Revision != before.Revision {
+		t.Fatalf("the cancelled write changed the document: %s -> %s", before.Revision, after.Revision)
+	}
+	if bs, _ := s.Backups(t.Context(), "dev"); len(bs) != len(backups) {
+		t.Fatalf("the cancelled write left %d backups; there were %d", len(bs), len(backups))
+	}
+	rev, err := s.Put(t.Context(), "dev", []byte(`{"environment": "development"}`), configmgr.PutOptions{Revision: before.Revision, Keep: 5})
+	if err != nil {
+		t.Fatalf("the write after the cancelled one = %v", err)
+	}
+	if bs, _ := s.Backups(t.Context(), "dev"); len(bs) != min(len(backups)+1, 5) {
+		t.Fatalf("after one write, %d backups; want %d", len(bs), min(len(backups)+1, 5))
+	}
+	t.Logf("revision %s -> %s", before.Revision, rev)
+}
