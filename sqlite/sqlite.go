@@ -477,14 +477,11 @@ func (s *Store) Update(ctx context.Context, env string, opts configmgr.PutOption
 		// schema's revision, the retention policy and env's newest backup.
 		var data, schemaRev, policy, newestID sql.NullString
 		var rev sql.NullInt64
-		err := t.queryRow(`SELECT data, revision FROM documents WHERE env = ?`, env).Scan(&data, &rev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		err = t.queryRow(`SELECT
+		err := t.queryRow(`SELECT d.data, d.revision,
 				(SELECT value FROM meta WHERE key = 'schema_revision'),
 				(SELECT value FROM meta WHERE key = 'retention'),
-				(SELECT id FROM backups WHERE env = CAST(? AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT 1)`, env).Scan(&schemaRev, &policy, &newestID)
+				(SELECT id FROM backups WHERE env = CAST(?1 AS TEXT) ORDER BY taken_at DESC, id DESC LIMIT 1)
+			FROM (SELECT 1) LEFT JOIN documents AS d ON d.env = CAST(?1 AS TEXT)`, env).Scan(&data, &rev, &schemaRev, &policy, &newestID)
 		if err != nil {
 			return err
 		}
