@@ -131,8 +131,12 @@ func main() {
 	}
 	load1 := loadavg()
 
-	fmt.Printf("Measured %s on %s (%d cores, %s/%s, Go %s), %d round(s) of %s per case and floor; load average %s at the start, %s at the end; %s in all.\n\n",
-		start.UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(),
+	fs := ""
+	if name := fileSystem(); name != "" {
+		fs = ", files on " + name
+	}
+	fmt.Printf("Measured %s on %s (%d cores, %s/%s, Go %s%s), %d round(s) of %s per case and floor; load average %s at the start, %s at the end; %s in all.\n\n",
+		start.UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), fs,
 		*rounds, *benchtime, load0, load1, time.Since(start).Round(time.Second))
 	fmt.Println("| measure | floor | floor (median) | case (median) | ratio (median) | min–max | target | |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
@@ -201,6 +205,42 @@ func loadavg() string {
 	}
 	f := strings.Fields(string(data))
 	return strings.Join(f[:3], " ")
+}
+
+// fileSystem names the file system the rows' files are on (the temporary
+// directory's), and for ext4 whether it has a journal, which decides what
+// an fsync costs: without one, each is a flush of its own. From
+// /proc/self/mountinfo; "" where that is not to be read.
+func fileSystem() string {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return ""
+	}
+	dir, _ := filepath.EvalSymlinks(os.TempDir())
+	best, fsType, source := "", "", ""
+	for line := range strings.Lines(string(data)) {
+		// ID parent major:minor root mountpoint options ... - type source superoptions
+		pre, post, ok := strings.Cut(line, " - ")
+		fields, after := strings.Fields(pre), strings.Fields(post)
+		if !ok || len(fields) < 5 || len(after) < 2 {
+			continue
+		}
+		mp := fields[4]
+		if (dir == mp || strings.HasPrefix(dir, strings.TrimSuffix(mp, "/")+"/")) && len(mp) >= len(best) {
+			best, fsType, source = mp, after[0], after[1]
+		}
+	}
+	if fsType != "ext4" {
+		return fsType
+	}
+	opts, err := os.ReadFile(filepath.Join("/proc/fs/ext4", filepath.Base(source), "options"))
+	switch {
+	case err != nil:
+		return "ext4"
+	case strings.Contains(string(opts), "data="):
+		return "ext4 with a journal"
+	}
+	return "ext4 without a journal"
 }
 
 func cpuModel() string {
