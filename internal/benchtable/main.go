@@ -492,21 +492,7 @@ func bigRead(size int) func(dir string) (c, f func(b *testing.B), done func()) {
 		data := bigDoc(size)
 		must(os.WriteFile(filepath.Join(cfg, "dev.json"), data, 0o600))
 		opts := []configmgr.Option{configmgr.WithMaxSize(int64(2 * size))}
-		first := func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				m := open(cfg, backups, opts...)
-				b.StartTimer()
-				if _, err := m.Read("dev"); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				m.Close()
-				b.StartTimer()
-			}
-		}
-		return first, parseAndValidate(data), func() {}
+		return firstReads(cfg, backups, opts...), parseAndValidate(data), func() {}
 	}
 }
 
@@ -587,18 +573,27 @@ func readUnchanged(m *configmgr.Manager, _, _ string, b *testing.B) {
 	}
 }
 
-// firstRead reads with a new Manager each time (its opening not timed).
+// firstRead reads with a new Manager each time.
 func firstRead(_ *configmgr.Manager, cfg, backups string, b *testing.B) {
-	for b.Loop() {
-		b.StopTimer()
-		fresh := open(cfg, backups)
-		b.StartTimer()
-		if _, err := fresh.Read("dev"); err != nil {
-			b.Fatal(err)
+	firstReads(cfg, backups)(b)
+}
+
+// firstReads is a case: a Read of dev by a new Manager each time, whose
+// opening and closing are not timed.
+func firstReads(cfg, backups string, opts ...configmgr.Option) func(b *testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			m := open(cfg, backups, opts...)
+			b.StartTimer()
+			if _, err := m.Read("dev"); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			m.Close()
+			b.StartTimer()
 		}
-		b.StopTimer()
-		fresh.Close()
-		b.StartTimer()
 	}
 }
 
@@ -656,20 +651,7 @@ func commentedRead(dir string) (c, f func(b *testing.B), done func()) {
 	first := func(name string, data []byte) func(b *testing.B) {
 		cfg, backups := configDir(filepath.Join(dir, name), 1)
 		must(os.WriteFile(filepath.Join(cfg, "dev.json"), data, 0o600))
-		return func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				m := open(cfg, backups, configmgr.WithComments())
-				b.StartTimer()
-				if _, err := m.Read("dev"); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				m.Close()
-				b.StartTimer()
-			}
-		}
+		return firstReads(cfg, backups, configmgr.WithComments())
 	}
 	return first("commented", commented), first("spaced", spaced), func() {}
 }
