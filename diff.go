@@ -61,7 +61,7 @@ func (m *Manager) DiffContext(ctx context.Context, env, from, to string) ([]Chan
 		return nil, opError("diff", env, err)
 	}
 	var out []Change
-	diffValues(newSecrets(m.sch.Load().root), nil, a, b, &out)
+	diffValues(walkSchema(m.sch.Load().root), nil, a, b, &out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out, nil
 }
@@ -100,7 +100,7 @@ func (m *Manager) version(ctx context.Context, env, id string) (any, error) {
 // diffValues appends the changes from a to b, values at path where the
 // secrets walk s stands. A secret is compared whole: one change, with both
 // values redacted, and nothing of what lies inside it.
-func diffValues(s secrets, path []string, a, b any, out *[]Change) {
+func diffValues(s schemaWalk, path []string, a, b any, out *[]Change) {
 	if s.secret() {
 		if jsonText(a) != jsonText(b) {
 			*out = append(*out, change(s, path, "changed", a, b))
@@ -155,7 +155,7 @@ func diffValues(s secrets, path []string, a, b any, out *[]Change) {
 }
 
 // change makes a Change of the value at path, where the walk s stands.
-func change(s secrets, path []string, kind string, old, new any) Change {
+func change(s schemaWalk, path []string, kind string, old, new any) Change {
 	c := Change{Pointer: pointerOf(path), Kind: kind}
 	if old != nil || kind != "added" {
 		c.Old = redactValue(s, old)

@@ -34,7 +34,7 @@ func schemaAt(root map[string]any, path []string) map[string]any {
 	if root == nil {
 		return nil
 	}
-	s := newSecrets(root)
+	s := walkSchema(root)
 	for _, k := range path {
 		s = s.child(k)
 	}
@@ -100,7 +100,7 @@ func (m *Manager) ValidateContext(ctx context.Context, doc any) error {
 // be written.
 func (m *Manager) Compare(old, new map[string]any) []Change {
 	var out []Change
-	diffValues(newSecrets(m.sch.Load().root), nil, old, new, &out)
+	diffValues(walkSchema(m.sch.Load().root), nil, old, new, &out)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Pointer < out[j].Pointer })
 	return out
 }

@@ -11,36 +11,36 @@ import (
 // at a path. Redaction (secrets.go) and Manager.SchemaAt (schemaat.go) use
 // it.
 
-// secrets finds the secrets of a document by walking its schema beside it.
-// The value at a path is a secret if any subschema that applies to it says
-// "writeOnly": true; everything below a secret is secret too. A subschema
-// applies to a value through every keyword that can reach it:
-// "properties", "patternProperties", "additionalProperties",
-// "unevaluatedProperties", "items" (one schema or a tuple),
-// "prefixItems", "additionalItems", "unevaluatedItems", "contains",
-// "allOf", "anyOf", "oneOf", "if"/"then"/"else", "dependencies",
-// "dependentSchemas", and local "$ref"s. Where the walk cannot tell
+// schemaWalk walks a schema beside a document: at each step it holds the
+// subschemas that apply to the value there. The value at a path is a
+// secret if any of them says "writeOnly": true; everything below a secret
+// is secret too. A subschema applies to a value through every keyword
+// that can reach it: "properties", "patternProperties",
+// "additionalProperties", "unevaluatedProperties", "items" (one schema or
+// a tuple), "prefixItems", "additionalItems", "unevaluatedItems",
+// "contains", "allOf", "anyOf", "oneOf", "if"/"then"/"else",
+// "dependencies", "dependentSchemas", and local "$ref"s. Where the walk cannot tell
 // whether a keyword applies (which branch of an "anyOf" a value matches),
 // it assumes it does: redacting too much is safe, too little is not.
-type secrets struct {
+type schemaWalk struct {
 	root  map[string]any
 	nodes []map[string]any // the subschemas that apply to the value here
 }
 
-// maxSecretNodes bounds the subschemas one step of the walk looks at.
-const maxSecretNodes = 4096
+// maxWalkNodes bounds the subschemas one step of the walk looks at.
+const maxWalkNodes = 4096
 
-// newSecrets starts a walk at the top of a document; with a nil root
+// walkSchema starts a walk at the top of a document; with a nil root
 // (no schema) nothing is secret.
-func newSecrets(root map[string]any) secrets {
+func walkSchema(root map[string]any) schemaWalk {
 	if root == nil {
-		return secrets{}
+		return schemaWalk{}
 	}
-	return secrets{root: root, nodes: expandSchemas(root, []map[string]any{root})}
+	return schemaWalk{root: root, nodes: expandSchemas(root, []map[string]any{root})}
 }
 
 // secret reports whether the value here is a secret.
-func (s secrets) secret() bool {
+func (s schemaWalk) secret() bool {
 	for _, n := range s.nodes {
 		if b, _ := n["writeOnly"].(bool); b {
 			return true
@@ -51,9 +51,9 @@ func (s secrets) secret() bool {
 
 // child returns the walk at key k (a property name or an array index) of
 // the value here.
-func (s secrets) child(k string) secrets {
+func (s schemaWalk) child(k string) schemaWalk {
 	if len(s.nodes) == 0 {
-		return secrets{}
+		return schemaWalk{}
 	}
 	idx, err := strconv.Atoi(k)
 	isIndex := err == nil && idx >= 0
@@ -101,7 +101,7 @@ func (s secrets) child(k string) secrets {
 			add(n["contains"])
 		}
 	}
-	return secrets{root: s.root, nodes: expandSchemas(s.root, next)}
+	return schemaWalk{root: s.root, nodes: expandSchemas(s.root, next)}
 }
 
 // expandSchemas adds to nodes every subschema that applies to the same
@@ -110,7 +110,7 @@ func (s secrets) child(k string) secrets {
 func expandSchemas(root map[string]any, nodes []map[string]any) []map[string]any {
 	seen := map[uintptr]bool{}
 	var out []map[string]any
-	for len(nodes) > 0 && len(out) < maxSecretNodes {
+	for len(nodes) > 0 && len(out) < maxWalkNodes {
 		n := nodes[len(nodes)-1]
 		nodes = nodes[:len(nodes)-1]
 		p := reflect.ValueOf(n).Pointer()

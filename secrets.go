@@ -17,7 +17,7 @@ func secretPrefix(root map[string]any, path []string) int {
 	if root == nil {
 		return -1
 	}
-	s := newSecrets(root)
+	s := walkSchema(root)
 	for i := 0; ; i++ {
 		if s.secret() {
 			return i
@@ -64,7 +64,7 @@ func redactKey(root map[string]any, key string) string {
 
 // redactValue returns a copy of v, a value made by plain, where the walk s
 // stands, with every secret replaced by [Redacted].
-func redactValue(s secrets, v any) any {
+func redactValue(s schemaWalk, v any) any {
 	if s.secret() {
 		return Redacted
 	}
@@ -112,7 +112,7 @@ func redactViolations(root map[string]any, vs []Violation) []Violation {
 // with the value of every secret (see [Redacted]) replaced by [Redacted]:
 // safe to log or print.
 func (m *Manager) Redact(doc map[string]any) map[string]any {
-	out, _ := redactValue(newSecrets(m.sch.Load().root), doc).(map[string]any)
+	out, _ := redactValue(walkSchema(m.sch.Load().root), doc).(map[string]any)
 	return out
 }
 
