@@ -317,12 +317,12 @@ func (s *FileStore) commit(env string, cur Document, fi fs.FileInfo, data []byte
 	// Without a rotation (every backup kept) the ID follows the newest
 	// noted beside the backups, and no write lists a directory whose size
 	// grows with the history.
-	var ids []string
+	var backups []backupEntry
 	var newest time.Time
 	var listErr error
 	var syncBackup func() error
 	if keep > 0 {
-		ids, newest, listErr = s.listBackups(env, true)
+		backups, newest, listErr = s.listBackupEntries(env, true)
 	} else if exists && keep < 0 {
 		newest, listErr = s.newestBackup(env)
 	}
@@ -340,7 +340,8 @@ func (s *FileStore) commit(env string, cur Document, fi fs.FileInfo, data []byte
 				}
 				return fmt.Errorf("back up: %w", err)
 			}
-			ids = append(ids, id)
+			t, _ := backupid.Parse(id)
+			backups = append(backups, backupEntry{id: id, t: t})
 		}
 	}
 	// The backup is made durable once the new document's temporary file
@@ -376,9 +377,9 @@ func (s *FileStore) commit(env string, cur Document, fi fs.FileInfo, data []byte
 		}
 		return err
 	}
-	if keep > 0 && len(ids) > keep {
+	if keep > 0 && len(backups) > keep {
 		// A failed rotation loses nothing: the next write tries again.
-		s.rotate(env, ids, keep)
+		s.rotate(env, backups, keep)
 	}
 	return nil
 }
@@ -441,20 +442,20 @@ func (s *FileStore) newestBackup(env string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	ids, newest, err := s.listBackups(env, true)
-	if err == nil && len(ids) > 0 {
+	es, newest, err := s.listBackupEntries(env, true)
+	if err == nil && len(es) > 0 {
 		s.noteNewest(env, backupid.Format(newest))
 	}
 	return newest, err
 }
 
 // rotate deletes all but the newest keep of env's backups.
-func (s *FileStore) rotate(env string, ids []string, keep int) {
-	sortIDs(ids)
-	for _, id := range ids[keep:] {
+func (s *FileStore) rotate(env string, backups []backupEntry, keep int) {
+	sortNewestFirst(backups)
+	for _, b := range backups[keep:] {
 		// Removals need no sync: an old backup that reappears after a
 		// crash is rotated away by the next write.
-		os.Remove(filepath.Join(s.backupDir, s.backupPrefix(env)+id))
+		os.Remove(filepath.Join(s.backupDir, s.backupPrefix(env)+b.id))
 	}
 }
 
@@ -522,44 +523,11 @@ func (s *FileStore) step(name string) error {
 	return s.opts.hook(name)
 }
 
-// sortIDs sorts backup IDs newest first. Each ID is parsed once, not on
-// every comparison.
-func sortIDs(ids []string) {
-	es := make([]backupEntry, len(ids))
-	for i, id := range ids {
-		es[i].id = id
-		es[i].t, _ = backupid.Parse(id)
-	}
-	sortNewestFirst(es)
-	for i, e := range es {
-		ids[i] = e.id
-	}
-}
-
 // tempName is the temporary file of a write of env's document: one name,
 // since writes of env hold its lock, so that a write replaces what an
 // interrupted one left without listing the directory.
 func (s *FileStore) tempName(env string) string {
 	return "." + env + ".json" + atomicfile.TempMarker + "w"
-}
-
-// backupIDs lists the IDs of env's backups, in no particular order.
-func (s *FileStore) backupIDs(env string) ([]string, error) {
-	ids, _, err := s.listBackups(env, false)
-	return ids, err
-}
-
-// listBackups lists the IDs of env's backups, in no particular order, with
-// the time of the newest, and with clean also removes what interrupted
-// writes of env's backups left behind, in the same listing (the caller then
-// holds env's lock).
-func (s *FileStore) listBackups(env string, clean bool) (ids []string, newest time.Time, err error) {
-	es, newest, err := s.listBackupEntries(env, clean)
-	ids = make([]string, len(es))
-	for i, e := range es {
-		ids[i] = e.id
-	}
-	return ids, newest, err
 }
 
 // List implements [Store]: the names of the *.json files in the
@@ -687,11 +655,11 @@ func (s *FileStore) setSchema(ctx context.Context, op string, schema []byte, doc
 	atomicfile.RemoveTemps(s.backupDir, func(target string) bool { return strings.HasPrefix(target, "schema.json.backup_") })
 	if old, fi, err := readRegular(path, max(s.opts.maxSize, maxSchemaSize), false); err == nil {
 		perm = fi.Mode().Perm()
-		ids, err := s.backupIDs("schema")
+		_, newest, err := s.listBackupEntries("schema", false)
 		if err != nil {
 			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
 		}
-		id, _ := backupid.Next(time.Now(), ids)
+		id, _ := backupid.After(time.Now(), newest)
 		backup = filepath.Join(s.backupDir, "schema.json.backup_"+id)
 		if syncBackup, err = s.takeBackup(path, backup, old, perm, false); err != nil {
 			return &OpError{Op: op, Err: fmt.Errorf("back up: %w", err)}
@@ -782,7 +750,7 @@ func (s *FileStore) Import(ctx context.Context, snap Snapshot) error {
 	if _, err := os.Lstat(s.path(env)); err == nil {
 		return &OpError{Op: "import", Env: env, Err: fmt.Errorf("%w: it exists already", ErrConflict)}
 	}
-	s.listBackups(env, true) // for its clean-up of interrupted backups; the listing is not needed here
+	s.listBackupEntries(env, true) // for its clean-up of interrupted backups; the listing is not needed here
 	// The backups imported may be newer than the note of the newest: drop
 	// it, and the next write lists the backups.
 	os.Remove(s.newestFile(env))
